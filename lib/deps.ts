@@ -1,0 +1,14 @@
+/**
+ * Every third-party specifier ferrovae uses, pinned, in one place, so that
+ * `mod.ts` works when imported by URL with no import map. The rest of `lib/`
+ * and `scripts/` import these names from here, never `npm:` directly.
+ *
+ * @module
+ */
+
+export { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+export * as d3 from "npm:d3@7.9.2";
+export { decode as decodePngBytes, encode as encodePngBytes } from "npm:fast-png@8.0.0";
+export { decode as decodeTiffBytes } from "npm:tiff@7.1.3";
+export { default as KDBush } from "npm:kdbush@4.1.0";
+export * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
