@@ -18,6 +18,8 @@ export { VERSION } from "./lib/version.ts";
 // Formats (pure: bytes in, arrays out)
 export { decodeNpy, encodeNpy } from "./lib/formats/npy.ts";
 export type { NpyArray, NumericArray } from "./lib/formats/npy.ts";
+export { decodePng, encodePng } from "./lib/formats/png.ts";
+export type { PngPixels } from "./lib/formats/png.ts";
 export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
 export type { CsvColumn, CsvTable } from "./lib/io/csv.ts";
 

@@ -1,0 +1,23 @@
+/**
+ * `deno task bench [AREA...]`: the long benchmarks, each reported as a ratio
+ * against a baseline measured in the same run. Each area lives in
+ * `scripts/bench/<area>.ts` and exports `run(): Promise<void>`.
+ *
+ * @module
+ */
+
+type Bench = () => Promise<void>;
+
+/** Areas, in the order they run; each helper adds its own line. */
+const AREAS: Record<string, () => Promise<{ run: Bench }>> = {};
+
+const wanted = Deno.args.length ? Deno.args : Object.keys(AREAS);
+for (const area of wanted) {
+  const load = AREAS[area];
+  if (!load) {
+    console.error(`error: unknown bench area "${area}" (have: ${Object.keys(AREAS).join(", ")})`);
+    Deno.exit(2);
+  }
+  console.log(`\n== ${area}`);
+  await (await load()).run();
+}
