@@ -14,6 +14,7 @@ export type { Image, PixelSize } from "./lib/image.ts";
 export { pixelSizeInPm } from "./lib/image.ts";
 export { FormatError, UsageError, UserError } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
+export { Random } from "./lib/random.ts";
 
 // Formats (pure: bytes in, arrays out)
 export { decodeNpy, encodeNpy } from "./lib/formats/npy.ts";
