@@ -20,6 +20,9 @@ export function program(name: string, description: string): Command {
       // commander's own error text is replaced by the contract's one line below.
       writeErr: () => {},
       outputError: () => {},
+      // Asking commander about colours would read environment variables.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
     .allowExcessArguments(false)
     .showHelpAfterError(false);
@@ -71,6 +74,20 @@ interface CommanderLike {
   message?: string;
 }
 
+/** Turn commander's message into the contract's `error: <flag>: <problem>` line. */
+function usageErrorFrom(script: string, raw: string): UsageError {
+  const message = raw.replace(/^error:\s*/, "").split("\n")[0];
+  const invalid = /^option '(--?[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/.exec(message);
+  if (invalid) return new UsageError(invalid[1], invalid[2].replace(invalid[1] + " ", ""));
+  const unknown = /^unknown option '([^']+)'/.exec(message);
+  if (unknown) return new UsageError(unknown[1], `unknown flag (see ${script} --help)`);
+  const missing = /^required option '(--?[\w-]+)[^']*' not specified/.exec(message);
+  if (missing) return new UsageError(missing[1], "this flag is required");
+  const missingArg = /^missing required argument '([^']+)'/.exec(message);
+  if (missingArg) return new UsageError(script, `missing argument ${missingArg[1].toUpperCase()}`);
+  return new UsageError(script, message);
+}
+
 /** Parse `args` with `cmd`, turning commander's complaints into a {@linkcode UsageError}. */
 export function parseArgs<C extends Command<unknown[], Record<string, unknown>>>(
   cmd: C,
@@ -86,8 +103,7 @@ export function parseArgs<C extends Command<unknown[], Record<string, unknown>>>
     ) {
       Deno.exit(0);
     }
-    const message = (e.message ?? String(err)).replace(/^error:\s*/, "").split("\n")[0];
-    throw new UsageError(cmd.name(), message);
+    throw usageErrorFrom(cmd.name(), e.message ?? String(err));
   }
   return cmd;
 }
