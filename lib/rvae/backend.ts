@@ -1,0 +1,85 @@
+/**
+ * The one place ferrovae chooses and initialises its tfjs backend. A GPU
+ * backend would be added here and nowhere else.
+ *
+ * - `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK, SIMD), with ferrovae's
+ *   replacement kernels (missing gradients, faster paths). Its loader reads
+ *   its `.wasm` binary from the npm package's directory, so the process needs
+ *   read permission there: `./node_modules` in a checkout (covered by
+ *   `--allow-read=.`), Deno's npm cache when `mod.ts` is imported by URL.
+ * - `cpu`: plain JavaScript, always available, slowest.
+ * - `auto`: the fastest measured on a 2-core CPU, which is `wasm`.
+ *
+ * @module
+ */
+
+import { tf, TFJS_WASM_ENTRY_URL, tfWasm } from "../deps.ts";
+import { UserError } from "../errors.ts";
+import { installKernels } from "./kernels/register.ts";
+import { WASM_KERNELS } from "./kernels/wasm.ts";
+
+/** Which backend to use; `auto` picks the fastest available. */
+export type BackendChoice = "auto" | "wasm" | "cpu";
+
+/** The backends `initBackend` accepts, for flag parsers. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "wasm", "cpu"];
+
+/** Options of {@linkcode initBackend}. */
+export interface BackendOptions {
+  /** The backend to use (default `auto`). */
+  backend?: BackendChoice;
+  /** Worker threads for the wasm backend's XNNPACK pool (default: 1; see the module notes). */
+  threads?: number;
+  /** Use tfjs's stock wasm kernels instead of ferrovae's replacements (benchmarks only). */
+  stockKernels?: boolean;
+}
+
+/** The directory holding the wasm backend's `.wasm` binaries, as a file-system path. */
+export function wasmBinaryDirectory(): string {
+  const url = new URL(".", TFJS_WASM_ENTRY_URL);
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
+}
+
+/**
+ * Choose, initialise and activate the tfjs backend; returns its name
+ * (`"wasm"` or `"cpu"`). Throws a `UserError` naming the fix when the wasm
+ * backend cannot load its binary (usually a missing `--allow-read`).
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<string> {
+  const choice = options.backend ?? "auto";
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new UserError(
+      "--backend",
+      `unknown backend "${choice}" (have: ${BACKEND_CHOICES.join(", ")})`,
+    );
+  }
+  if (choice === "cpu") return await activateCpu();
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new UserError("--threads", `must be a whole number >= 1, got ${options.threads}`);
+    }
+    tfWasm.setThreadsCount(options.threads);
+  }
+  installKernels("wasm", WASM_KERNELS, { enabled: !options.stockKernels });
+  const directory = wasmBinaryDirectory();
+  // Checked first: without the permission the loader aborts with several lines of noise.
+  const readable =
+    Deno.permissions.querySync({ name: "read", path: directory }).state === "granted";
+  if (!readable || !(await tf.setBackend("wasm").catch(() => false))) {
+    throw new UserError(
+      "--backend",
+      `the wasm backend could not load its binary from ${directory}: ` +
+        `run with --allow-read=${directory}, or choose --backend cpu`,
+    );
+  }
+  await tf.ready();
+  return tf.getBackend();
+}
+
+async function activateCpu(): Promise<string> {
+  if (!(await tf.setBackend("cpu"))) {
+    throw new UserError("--backend", `the cpu backend failed to initialise`);
+  }
+  await tf.ready();
+  return tf.getBackend();
+}
