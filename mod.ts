@@ -24,7 +24,36 @@ export type { PngPixels } from "./lib/formats/png.ts";
 export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
 export type { CsvColumn, CsvTable } from "./lib/io/csv.ts";
 
+// Figures (pure: data in, SVG strings out; rasterising needs no permissions)
+export {
+  amplitudePhaseColor,
+  categoricalColor,
+  colormap,
+  cssColor,
+  oklabToRgb,
+  rgbToOklab,
+} from "./lib/figures/color.ts";
+export type { AmplitudePhaseOptions, Colormap, ColormapName, Rgb } from "./lib/figures/color.ts";
+export { imagePanel, imageToRgba, percentileRange } from "./lib/figures/image_panel.ts";
+export type { ImageData, ImageFrame, ImagePanelOptions, Layer } from "./lib/figures/image_panel.ts";
+export { arrowsLayer, pointsLayer } from "./lib/figures/layers.ts";
+export type { ArrowsOptions, PointsOptions, VectorField } from "./lib/figures/layers.ts";
+export { histogramCounts, histogramFigure, scatterFigure } from "./lib/figures/charts.ts";
+export type { HistogramOptions, ScatterOptions } from "./lib/figures/charts.ts";
+export { mosaicFigure, tilesFromStack } from "./lib/figures/mosaic.ts";
+export type { MosaicOptions } from "./lib/figures/mosaic.ts";
+export { categoricalLegend, colorBar, colorWheelSvg } from "./lib/figures/legends.ts";
+export type { ColorBarOptions, ColorWheelOptions, LegendEntry } from "./lib/figures/legends.ts";
+export { chooseScaleBar } from "./lib/figures/scale_bar.ts";
+export type { ScaleBar } from "./lib/figures/scale_bar.ts";
+export { figureGrid } from "./lib/figures/layout.ts";
+export type { FigureGridOptions } from "./lib/figures/layout.ts";
+export { svgDocument, svgSize, svgText } from "./lib/figures/svg.ts";
+export { svgToPng, svgToRgba } from "./lib/figures/raster.ts";
+export type { RasterOptions } from "./lib/figures/raster.ts";
+
 // Files
+export { writeFigure } from "./lib/io/figure.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
 export type { RunManifest } from "./lib/io/run.ts";

@@ -7,6 +7,7 @@
  */
 
 export { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+// @deno-types="npm:@types/d3@7.4.3"
 export * as d3 from "npm:d3@7.9.2";
 export { decode as decodePngBytes, encode as encodePngBytes } from "npm:fast-png@8.0.0";
 export { decode as decodeTiffBytes } from "npm:tiff@7.1.3";
@@ -18,3 +19,17 @@ export * as tfCpu from "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 export const TFJS_WASM_ENTRY_URL: string = import.meta.resolve(
   "npm:@tensorflow/tfjs-backend-wasm@4.22.0",
 );
+
+// Figures: resvg rasterises SVG; its WebAssembly and a TrueType font load lazily
+// (only when a figure is rasterised) and need no permissions: a source-phase
+// import compiles the npm package's .wasm, and pdfmake ships Roboto as base64 in JS.
+export { initWasm as initResvgWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
+/** Compile resvg's WebAssembly module (from the npm package, no read permission needed). */
+export function loadResvgWasm(): Promise<WebAssembly.Module> {
+  // @ts-ignore: TypeScript 6 does not parse source-phase imports yet; Deno runs them.
+  return import.source("npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm");
+}
+/** Roboto TrueType fonts as base64, by file name (e.g. "Roboto-Regular.ttf"). */
+export async function loadRobotoFonts(): Promise<Record<string, string>> {
+  return (await import("npm:pdfmake@0.3.11/build/vfs_fonts.js")).default;
+}

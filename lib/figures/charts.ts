@@ -1,0 +1,256 @@
+/**
+ * Charts with axes: a histogram (with optional peak markers) and a 2-D
+ * scatter plot with a kernel-density contour layer (for embeddings and
+ * latent spaces), coloured by category or by value.
+ *
+ * @module
+ */
+
+import { d3 } from "../deps.ts";
+import { categoricalColor } from "./color.ts";
+import { type MarkColorOptions, markColors } from "./layers.ts";
+import { categoricalLegend } from "./legends.ts";
+import { nest } from "./image_panel.ts";
+import {
+  axisSvg,
+  contentId,
+  escapeXml,
+  FONT_SIZE,
+  num,
+  type Rect,
+  svgDocument,
+  svgSize,
+  svgText,
+} from "./svg.ts";
+
+/** Common options of charts with axes. */
+export interface ChartOptions {
+  /** Title above the plot. */
+  title?: string;
+  /** x-axis title. */
+  xLabel?: string;
+  /** y-axis title. */
+  yLabel?: string;
+  /** Whole figure width in px, default 440. */
+  width?: number;
+  /** Whole figure height in px, default 320. */
+  height?: number;
+}
+
+/** A vertical line marking a value on a histogram (e.g. a detected peak). */
+export interface HistogramMarker {
+  /** Position on the x axis. */
+  x: number;
+  /** Text at the top of the line. */
+  label?: string;
+  /** Line colour, default dark red. */
+  color?: string;
+}
+
+/** Options for {@linkcode histogramFigure}. */
+export interface HistogramOptions extends ChartOptions {
+  /** Number of equal-width bins, default 40. */
+  bins?: number;
+  /** Range binned, default the min and max of the finite values. */
+  domain?: readonly [number, number];
+  /** Bar colour, default Tableau blue. */
+  color?: string;
+  /** Vertical marker lines. */
+  markers?: readonly HistogramMarker[];
+}
+
+const MARGIN = { top: 10, right: 14, bottom: 46, left: 58 };
+
+function plotArea(options: ChartOptions, extraRight = 0): { area: Rect; titleHeight: number } {
+  const width = options.width ?? 440, height = options.height ?? 320;
+  const titleHeight = options.title ? FONT_SIZE.title + 10 : 0;
+  const top = MARGIN.top + titleHeight;
+  return {
+    titleHeight,
+    area: {
+      x: MARGIN.left,
+      y: top,
+      width: width - MARGIN.left - MARGIN.right - extraRight,
+      height: height - top - MARGIN.bottom,
+    },
+  };
+}
+
+function titleSvg(options: ChartOptions, area: Rect): string {
+  return options.title
+    ? svgText(area.x + area.width / 2, MARGIN.top + FONT_SIZE.title, options.title, {
+      size: FONT_SIZE.title,
+      weight: "bold",
+    })
+    : "";
+}
+
+/** Bin counts of {@linkcode histogramFigure}: `counts[i]` values fall in [edges[i], edges[i+1]). */
+export function histogramCounts(
+  values: ArrayLike<number>,
+  options: { bins?: number; domain?: readonly [number, number] } = {},
+): { edges: number[]; counts: number[] } {
+  const bins = Math.max(1, Math.round(options.bins ?? 40));
+  let [lo, hi] = options.domain ?? [Infinity, -Infinity];
+  if (!options.domain) {
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isFinite(values[i])) {
+        lo = Math.min(lo, values[i]);
+        hi = Math.max(hi, values[i]);
+      }
+    }
+  }
+  if (!(hi > lo)) [lo, hi] = Number.isFinite(lo) ? [lo - 0.5, lo + 0.5] : [0, 1];
+  const width = (hi - lo) / bins;
+  const edges = d3.range(bins + 1).map((i) => lo + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= lo && v <= hi)) continue;
+    counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  }
+  return { edges, counts };
+}
+
+/** A histogram of `values` with axes, optional marker lines and labels. */
+export function histogramFigure(values: ArrayLike<number>, options: HistogramOptions = {}): string {
+  const { edges, counts } = histogramCounts(values, options);
+  const { area } = plotArea(options);
+  const x = d3.scaleLinear().domain([edges[0], edges[edges.length - 1]])
+    .range([area.x, area.x + area.width]);
+  const y = d3.scaleLinear().domain([0, Math.max(1, ...counts)]).nice()
+    .range([area.y + area.height, area.y]);
+  const color = options.color ?? categoricalColor(0);
+  const bars = counts.map((c, i) => {
+    if (c === 0) return "";
+    const x0 = x(edges[i]), x1 = x(edges[i + 1]);
+    return `<rect x="${num(x0)}" y="${num(y(c))}" width="${num(Math.max(0.5, x1 - x0 - 0.5))}" ` +
+      `height="${num(y(0) - y(c))}"/>`;
+  }).join("");
+  const markers = (options.markers ?? []).map((m) => {
+    const mx = x(m.x);
+    const stroke = escapeXml(m.color ?? "#b22222");
+    return `<path d="M${num(mx)},${num(area.y + area.height)}V${num(area.y + 12)}" ` +
+      `stroke="${stroke}" stroke-width="1.4" stroke-dasharray="4 3"/>` +
+      (m.label
+        ? svgText(mx, area.y + 9, m.label, { size: FONT_SIZE.tick, fill: m.color ?? "#b22222" })
+        : "");
+  }).join("");
+  const body = titleSvg(options, area) +
+    `<g class="bars" fill="${escapeXml(color)}">${bars}</g>` + markers +
+    axisSvg(x, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }) +
+    axisSvg(y, { orient: "left", offset: area.x }, { label: options.yLabel ?? "count" });
+  return svgDocument({ width: options.width ?? 440, height: options.height ?? 320 }, body);
+}
+
+/** Options for {@linkcode scatterFigure}. */
+export interface ScatterOptions extends ChartOptions, MarkColorOptions {
+  /** Category of each point (colours from the categorical palette; adds a legend). */
+  categories?: ArrayLike<number | string>;
+  /** Legend title for `categories`. */
+  legendTitle?: string;
+  /** Point radius in px, default 2.5 (1.5 above 5000 points). */
+  radius?: number;
+  /** Density layer under the points: "contours" (kernel density) or "none" (default above 50 points: contours). */
+  density?: "contours" | "none";
+  /** Kernel bandwidth in px for the density, default 14. */
+  bandwidth?: number;
+}
+
+/** A 2-D scatter plot of (`x[i]`, `y[i]`) with a density layer and, for categories, a legend. */
+export function scatterFigure(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  options: ScatterOptions = {},
+): string {
+  if (x.length !== y.length) throw new RangeError(`scatterFigure: ${x.length} x but ${y.length} y`);
+  const n = x.length;
+  const categories = options.categories;
+  const names = categories ? [...new Set(Array.from(categories))].sort(compareCategories) : [];
+  const legend = categories
+    ? categoricalLegend(
+      names.map((name, i) => ({ label: String(name), color: categoricalColor(i) })),
+      { title: options.legendTitle },
+    )
+    : "";
+  const legendSize = legend ? svgSize(legend) : { width: 0, height: 0 };
+  const { area } = plotArea(options, legendSize.width);
+  const sx = d3.scaleLinear().domain(finiteExtent(x)).nice().range([area.x, area.x + area.width]);
+  const sy = d3.scaleLinear().domain(finiteExtent(y)).nice().range([area.y + area.height, area.y]);
+  const index = new Map(names.map((name, i) => [name, i]));
+  const colorOf = categories
+    ? (i: number) => categoricalColor(index.get(categories[i]) ?? 0)
+    : markColors({ color: "#4e79a7", ...options });
+  const parts: string[] = [titleSvg(options, area)];
+  const clip = contentId("plot", `${area.x},${area.y},${area.width},${area.height}`);
+  parts.push(
+    `<clipPath id="${clip}"><rect x="${num(area.x)}" y="${num(area.y)}" ` +
+      `width="${num(area.width)}" height="${num(area.height)}"/></clipPath>`,
+  );
+  if ((options.density ?? (n > 50 ? "contours" : "none")) === "contours" && n > 2) {
+    parts.push(`<g clip-path="url(#${clip})">${densityContours(x, y, sx, sy, area, options)}</g>`);
+  }
+  const r = options.radius ?? (n > 5000 ? 1.5 : 2.5);
+  const dots: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+    dots.push(
+      `<circle cx="${num(sx(x[i]))}" cy="${num(sy(y[i]))}" r="${r}" fill="${colorOf(i)}"/>`,
+    );
+  }
+  parts.push(
+    `<g class="points" clip-path="url(#${clip})" fill-opacity="${options.opacity ?? 0.8}">` +
+      `${dots.join("")}</g>`,
+    axisSvg(sx, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }),
+    axisSvg(sy, { orient: "left", offset: area.x }, { label: options.yLabel }),
+  );
+  if (legend) parts.push(nest(legend, area.x + area.width + 8, area.y));
+  return svgDocument(
+    { width: options.width ?? 440, height: options.height ?? 320 },
+    parts.join(""),
+  );
+}
+
+function compareCategories(a: number | string, b: number | string): number {
+  return typeof a === "number" && typeof b === "number"
+    ? a - b
+    : String(a).localeCompare(String(b));
+}
+
+function finiteExtent(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) {
+      lo = Math.min(lo, values[i]);
+      hi = Math.max(hi, values[i]);
+    }
+  }
+  if (!(hi >= lo)) return [0, 1];
+  return hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5];
+}
+
+function densityContours(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+  area: Rect,
+  options: ScatterOptions,
+): string {
+  const points: [number, number][] = [];
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) points.push([sx(x[i]), sy(y[i])]);
+  }
+  // The density grid starts at the panel origin and covers the plot area.
+  const density = d3.contourDensity<[number, number]>()
+    .x((p) => p[0]).y((p) => p[1])
+    .size([Math.ceil(area.x + area.width), Math.ceil(area.y + area.height)])
+    .bandwidth(options.bandwidth ?? 14)
+    .thresholds(8)(points);
+  const path = d3.geoPath();
+  const max = Math.max(...density.map((c) => c.value), 1e-12);
+  return density.map((c) =>
+    `<path d="${path(c) ?? ""}" fill="${d3.interpolateBlues(0.15 + 0.6 * (c.value / max))}" ` +
+    `fill-opacity="0.45" stroke="#6b8fb8" stroke-width="0.5" stroke-opacity="0.5"/>`
+  ).join("");
+}
