@@ -12,7 +12,7 @@
  */
 
 import { FormatError } from "../errors.ts";
-import type { Image } from "../image.ts";
+import type { Image, PixelSize } from "../image.ts";
 import {
   at,
   child,
@@ -25,12 +25,12 @@ import {
   textOf,
 } from "./dm_tags.ts";
 import {
-  type AxisCalibration,
   checkChoice,
   checkPixelCount,
   type DecodeOptions,
   type ImageEntry,
   normaliseUnit,
+  pixelSizeOf,
   readSamples,
   SAMPLE_BYTES,
   type SampleType,
@@ -61,7 +61,7 @@ interface DmImage {
   data: DmArray;
   dataType: number;
   littleEndian: boolean;
-  pixelSize?: AxisCalibration;
+  pixelSize?: PixelSize;
 }
 
 /** List the images of a DM3/DM4 file (thumbnails included, marked), in ImageList order. */
@@ -137,8 +137,7 @@ function describeImage(
     unit: normaliseUnit(textOf(file, bytes, child(d, "Units"))),
   }));
   const perAxis = dims.map((_, i) => calibrations[i] ?? { scale: 1, unit: "" });
-  const x = perAxis[0];
-  const pixelSize = x.unit !== "" && x.scale > 0 && Number.isFinite(x.scale) ? x : undefined;
+  const pixelSize = pixelSizeOf(perAxis[0]);
   const entry: ImageEntry = {
     index,
     name: textOf(file, bytes, child(node, "Name")),
@@ -186,8 +185,6 @@ function readImage(bytes: Uint8Array, name: string, image: DmImage, frame: numbe
     width,
     height,
   };
-  if (image.pixelSize) {
-    result.pixelSize = { value: image.pixelSize.scale, unit: image.pixelSize.unit };
-  }
+  if (image.pixelSize) result.pixelSize = image.pixelSize;
   return result;
 }

@@ -7,6 +7,7 @@
  */
 
 import { FormatError } from "../errors.ts";
+import type { PixelSize } from "../image.ts";
 
 /**
  * Refuse images with more pixels than this before allocating (2^28 pixels is
@@ -77,6 +78,16 @@ export interface DecodeOptions {
   page?: number;
   /** Frame of a 3-D stack; default 0. */
   frame?: number;
+}
+
+/**
+ * The pixel size an image's x axis states: present when the file gives a unit
+ * or a scale other than 1 (then with unit ""), absent for an uncalibrated axis.
+ */
+export function pixelSizeOf(axis: AxisCalibration): PixelSize | undefined {
+  if (!(axis.scale > 0) || !Number.isFinite(axis.scale)) return undefined;
+  if (axis.unit === "" && axis.scale === 1) return undefined;
+  return { value: axis.scale, unit: axis.unit };
 }
 
 /** Throw a FormatError unless `width * height` is a sane image size for this reader. */
