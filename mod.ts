@@ -21,6 +21,13 @@ export { decodeNpy, encodeNpy } from "./lib/formats/npy.ts";
 export type { NpyArray, NumericArray } from "./lib/formats/npy.ts";
 export { decodePng, encodePng } from "./lib/formats/png.ts";
 export type { PngPixels } from "./lib/formats/png.ts";
+export { decodeImage, detectFormat, IMAGE_EXTENSIONS, listImages } from "./lib/formats/decode.ts";
+export type { ImageFormat } from "./lib/formats/decode.ts";
+export { decodeDm, listDmImages } from "./lib/formats/dm.ts";
+export { decodeTiff, listTiffImages } from "./lib/formats/tiff.ts";
+export { decodeHdf5, listHdf5Images } from "./lib/formats/hdf5.ts";
+export { MAX_IMAGE_PIXELS } from "./lib/formats/samples.ts";
+export type { AxisCalibration, DecodeOptions, ImageEntry } from "./lib/formats/samples.ts";
 export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
 export type { CsvColumn, CsvTable } from "./lib/io/csv.ts";
 
@@ -53,6 +60,7 @@ export { svgToPng, svgToRgba } from "./lib/figures/raster.ts";
 export type { RasterOptions } from "./lib/figures/raster.ts";
 
 // Files
+export { readImage } from "./lib/io/read_image.ts";
 export { writeFigure } from "./lib/io/figure.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
