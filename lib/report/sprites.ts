@@ -1,0 +1,56 @@
+/**
+ * Sprite sheets: every sub-image of a stack laid out on one gray 8-bit grid,
+ * so the report's explorer can show any site's window from a single PNG.
+ *
+ * @module
+ */
+
+import type { PngPixels } from "../formats/png.ts";
+
+/** Options for {@linkcode spriteSheet}. */
+export interface SpriteOptions {
+  /** Tiles per row (default: about the square root of the count). */
+  cols?: number;
+}
+
+/** A sprite sheet and its layout. */
+export interface SpriteSheet {
+  /** Gray 8-bit pixels of the whole sheet. */
+  pixels: PngPixels;
+  /** Tiles per row. */
+  cols: number;
+  /** Tile side in pixels. */
+  tile: number;
+}
+
+/**
+ * Lay out `count` square tiles of side `window` (row-major, one after another
+ * in `stack`) on a grid, each stretched to its own min-max range.
+ */
+export function spriteSheet(
+  stack: { data: Float32Array; count: number; window: number },
+  options: SpriteOptions = {},
+): SpriteSheet {
+  const { data, count, window: w } = stack;
+  const cols = Math.max(1, options.cols ?? Math.ceil(Math.sqrt(count)));
+  const rows = Math.max(1, Math.ceil(count / cols));
+  const width = cols * w;
+  const out = new Uint8Array(width * rows * w);
+  for (let t = 0; t < count; t++) {
+    const base = t * w * w;
+    let lo = Infinity, hi = -Infinity;
+    for (let k = 0; k < w * w; k++) {
+      const v = data[base + k];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    const ox = (t % cols) * w, oy = Math.floor(t / cols) * w;
+    for (let r = 0; r < w; r++) {
+      for (let c = 0; c < w; c++) {
+        out[(oy + r) * width + ox + c] = Math.round((data[base + r * w + c] - lo) * scale);
+      }
+    }
+  }
+  return { pixels: { data: out, width, height: rows * w, channels: 1 }, cols, tile: w };
+}
