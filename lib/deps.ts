@@ -9,11 +9,13 @@
 export { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
 // @deno-types="npm:@types/d3@7.4.3"
 export * as d3 from "npm:d3@7.9.2";
+/** Where d3's entry module was resolved (its browser bundle sits in `../dist/`). */
+export const D3_ENTRY_URL: string = import.meta.resolve("npm:d3@7.9.2");
 export { decode as decodePngBytes, encode as encodePngBytes } from "npm:fast-png@8.0.0";
 export { decode as decodeTiffBytes } from "npm:tiff@7.1.3";
+export { default as h5wasm } from "npm:h5wasm@0.10.3";
 export { default as KDBush } from "npm:kdbush@4.1.0";
 export * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
-export { default as h5wasm } from "npm:h5wasm@0.10.3";
 export * as tfWasm from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 export * as tfCpu from "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 /** Where the wasm backend's entry module (and beside it, its `.wasm` binaries) was resolved. */
