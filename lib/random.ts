@@ -67,10 +67,14 @@ export class Random {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Poisson-distributed count with mean `lambda` (normal approximation above 64). */
+  /**
+   * Poisson-distributed count with mean `lambda`: multiplication of uniforms
+   * below 10, Hörmann's transformed rejection (PTRS, exact, ~2 uniforms per
+   * draw) from 10 on.
+   */
   poisson(lambda: number): number {
     if (!(lambda > 0)) return 0;
-    if (lambda > 64) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * this.normal()));
+    if (lambda >= 10) return this.#poissonPtrs(lambda);
     const limit = Math.exp(-lambda);
     let k = 0;
     let p = this.uniform();
@@ -79,6 +83,31 @@ export class Random {
       p *= this.uniform();
     }
     return k;
+  }
+
+  // W. Hörmann, "The transformed rejection method for generating Poisson
+  // random variables", Insurance: Mathematics and Economics 12 (1993).
+  #poissonPtrs(lambda: number): number {
+    const sqrtLambda = Math.sqrt(lambda);
+    const logLambda = Math.log(lambda);
+    const b = 0.931 + 2.53 * sqrtLambda;
+    const a = -0.059 + 0.02483 * b;
+    const logInvAlpha = Math.log(1.1239 + 1.1328 / (b - 3.4));
+    const vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const u = this.uniform() - 0.5;
+      const v = this.uniform();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (
+        Math.log(v) + logInvAlpha - Math.log(a / (us * us) + b) <=
+          -lambda + k * logLambda - logFactorial(k)
+      ) {
+        return k;
+      }
+    }
   }
 
   /** Shuffle `array` in place (Fisher-Yates) and return it. */
@@ -98,6 +127,18 @@ export class Random {
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
+}
+
+const LOG_FACTORIAL_TABLE = [0, 0, Math.log(2), Math.log(6), Math.log(24), Math.log(120)];
+
+/** log(k!) — exact table below 6, Stirling's series (error < 1e-12) above. */
+function logFactorial(k: number): number {
+  if (k < LOG_FACTORIAL_TABLE.length) return LOG_FACTORIAL_TABLE[k];
+  const n = k + 1;
+  const inv = 1 / n;
+  const inv2 = inv * inv;
+  return (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) +
+    inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)));
 }
 
 function rotl(x: number, k: number): number {

@@ -1,0 +1,263 @@
+/**
+ * `generateHaadf`: a synthetic HAADF-STEM image of a ferroelectric perovskite
+ * film with its ground truth — every A and B column as it appears in the
+ * (scan-distorted) image, its sublattice, its polar displacement and its
+ * domain variant. Pure: options in, arrays out.
+ *
+ * @module
+ */
+
+import type { Image } from "../image.ts";
+import { Random } from "../random.ts";
+import { VERSION } from "../version.ts";
+import { stripeLayout, variantAngle } from "./domains.ts";
+import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
+import type { SynthOptions } from "./options.ts";
+import { addBackground, detect, drawColumns, probeComponents } from "./render.ts";
+import { drawScan, sampleToImage } from "./scan.ts";
+import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
+
+/**
+ * Ground truth, one entry per column inside the image, columnar. Positions
+ * are where the column appears in the distorted image (contract frame: x =
+ * column, y = row, origin at the centre of the top-left pixel, y down),
+ * including drift and wobble but not the zero-mean row jitter.
+ */
+export interface SynthTruth {
+  /** x of each column, px. */
+  x: Float64Array;
+  /** y of each column, px. */
+  y: Float64Array;
+  /** 0 = A (SUBLATTICE_A), 1 = B(-O) (SUBLATTICE_B). */
+  sublattice: Uint8Array;
+  /** Polar displacement of the column in the image, px (0 for A columns and the substrate). */
+  dx: Float64Array;
+  /** y component of the displacement, px. */
+  dy: Float64Array;
+  /**
+   * Domain variant 0..3 of the film site (A and B alike; the B displacement
+   * points along `meta.variantAngles[variant]` away from walls), -1 in the
+   * non-polar substrate.
+   */
+  variant: Int8Array;
+}
+
+/** What a generated image was made from, for `meta.json` and for tests. */
+export interface SynthMeta {
+  /** Generator name and version. */
+  generator: string;
+  /** Every option after defaults. */
+  options: ResolvedSynthOptions;
+  /** Lattice spacing in px. */
+  spacingPx: number;
+  /** Lattice parameter in nm (spacing × pixel size). */
+  cellNm: number;
+  /** Calibration. */
+  pixelSize: { value: number; unit: string };
+  /** Image-frame direction (radians in [0, 2π), contract convention) of each variant. */
+  variantAngles: number[];
+  /** Column weights relative to a film A column (∑Z^n). */
+  columnWeights: { filmA: number; filmB: number; substrateA: number; substrateB: number };
+  /** Gaussian sigmas in px of the blurred columns: core, then tail. */
+  sigmaPx: number[];
+  /** Image y of the film/substrate interface at the image centre, or null without substrate. */
+  interfaceY: number | null;
+  /** Image position of the dislocation core, or null. */
+  dislocation: { x: number; y: number } | null;
+  /** Counts of truth columns. */
+  counts: { A: number; B: number; polarB: number; perVariant: number[] };
+  /** What the pixel values mean. */
+  units: string;
+}
+
+/** A generated image with its truth and metadata. */
+export interface SynthResult {
+  /** The image, in detector counts, calibrated. */
+  image: Image;
+  /** Ground truth per column. */
+  truth: SynthTruth;
+  /** Parameters and derived facts. */
+  meta: SynthMeta;
+}
+
+function zPower(species: string, n: number): number {
+  return Math.exp(n * Math.log(ATOMIC_NUMBER[species]));
+}
+
+/** Generate a synthetic HAADF image of a ferroelectric film; see {@linkcode SynthOptions}. */
+export function generateHaadf(options: SynthOptions = {}): SynthResult {
+  const o = resolveSynthOptions(options);
+  const { width, height } = o;
+  const seeds = new Random(o.seed);
+  const layoutRandom = new Random(seeds.nextUint32());
+  const scanRandom = new Random(seeds.nextUint32());
+  const backgroundRandom = new Random(seeds.nextUint32());
+  const noiseRandom = new Random(seeds.nextUint32());
+
+  const a = o.spacing;
+  const rotation = (o.rotation * Math.PI) / 180;
+  const nmToPx = 1 / o.pixelSize;
+  const components = probeComponents(o.columnSigma * nmToPx, {
+    sigma: o.probeSigma * nmToPx,
+    tail: o.probeTail,
+    tailSigma: o.probeTailSigma * nmToPx,
+  });
+  const widest = Math.max(...components.map((c) => c.sigma));
+  const centre: [number, number] = [(width - 1) / 2, (height - 1) / 2];
+  const margin = 4.5 * widest + a;
+  const halfExtent: [number, number] = [
+    width / 2 + margin + Math.abs(o.shear) * height / 2 + o.wobble + 6 * o.rowJitter,
+    (height / 2) * (1 + Math.abs(o.stretch)) + margin,
+  ];
+  const origin: [number, number] = [layoutRandom.uniform() * a, layoutRandom.uniform() * a];
+  const interfaceV = o.substrate > 0 ? height * (1 - o.substrate) - 0.5 - centre[1] : Infinity;
+  const layout = stripeLayout(layoutRandom, {
+    wallAngle: (o.wallAngle * Math.PI) / 180,
+    width: o.domainWidth * a,
+    jitter: o.domainJitter,
+    variants: o.variants,
+    wallWidth: o.wallWidth * a,
+    halfExtent: Math.hypot(halfExtent[0], halfExtent[1]) + a,
+  });
+  let core: [number, number] | undefined;
+  if (o.dislocation) {
+    // Between the film's last A row and the substrate's first B row, a quarter
+    // cell away from every column so that none sits on the core or the cut.
+    const dxs = o.dislocationX - centre[0];
+    const u = dxs * Math.cos(rotation) + (Number.isFinite(interfaceV) ? interfaceV : 0) *
+        Math.sin(rotation);
+    const lastFilmRow = Number.isFinite(interfaceV) ? Math.floor((interfaceV - origin[1]) / a) : 0;
+    core = [
+      (Math.round((u - origin[0]) / a) + 0.25) * a + origin[0],
+      (lastFilmRow + 0.25) * a + origin[1],
+    ];
+  }
+  const crystal = buildCrystal({
+    centre,
+    spacing: a,
+    rotation,
+    origin,
+    interfaceV,
+    displacement: o.displacement * a,
+    layout,
+    dislocation: core,
+    halfExtent,
+  });
+
+  // Column weights: HAADF intensity ~ sum of Z^n over the column's species.
+  const ref = zPower(o.filmA, o.zExponent);
+  const oxygen = zPower("O", o.zExponent);
+  const columnWeights = {
+    filmA: 1,
+    filmB: (zPower(o.filmB, o.zExponent) + oxygen) / ref,
+    substrateA: zPower(o.substrateA, o.zExponent) / ref,
+    substrateB: (zPower(o.substrateB, o.zExponent) + oxygen) / ref,
+  };
+  const gAngle = (o.gradientAngle * Math.PI) / 180;
+  const gx = Math.cos(gAngle);
+  const gy = Math.sin(gAngle);
+  const gExtent = Math.abs(width * gx) + Math.abs(height * gy);
+  const n = crystal.x.length;
+  const weight = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const isA = crystal.sublattice[k] === SUBLATTICE_A;
+    if (crystal.film[k]) {
+      if (isA) {
+        const along = ((crystal.x[k] - centre[0]) * gx + (crystal.y[k] - centre[1]) * gy) /
+          gExtent;
+        weight[k] = columnWeights.filmA * (1 + o.gradient * along);
+      } else weight[k] = columnWeights.filmB;
+    } else weight[k] = isA ? columnWeights.substrateA : columnWeights.substrateB;
+  }
+
+  const scan = drawScan(scanRandom, { ...o, width, height });
+  const expected = new Float64Array(width * height);
+  drawColumns(expected, scan, { x: crystal.x, y: crystal.y, weight }, components);
+  addBackground(expected, { width, height }, backgroundRandom, {
+    level: o.background,
+    variation: o.backgroundVariation,
+  });
+  const data = detect(expected, noiseRandom, { dose: o.dose, readNoise: o.readNoise });
+
+  // Truth: columns that appear inside the image.
+  const keep: number[] = [];
+  const ix = new Float64Array(n);
+  const iy = new Float64Array(n);
+  const ddx = new Float64Array(n);
+  const ddy = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const [x, y] = sampleToImage(scan, crystal.x[k], crystal.y[k]);
+    if (x < -0.5 || x >= width - 0.5 || y < -0.5 || y >= height - 0.5) continue;
+    ix[k] = x;
+    iy[k] = y;
+    if (crystal.variant[k] >= 0 && crystal.sublattice[k] === SUBLATTICE_B) {
+      const [x0, y0] = sampleToImage(scan, crystal.x0[k], crystal.y0[k]);
+      ddx[k] = x - x0;
+      ddy[k] = y - y0;
+    }
+    keep.push(k);
+  }
+  const pick = <T extends Float64Array | Uint8Array | Int8Array>(
+    src: T,
+    make: new (n: number) => T,
+  ) => {
+    const out = new make(keep.length);
+    for (let i = 0; i < keep.length; i++) out[i] = src[keep[i]];
+    return out;
+  };
+  const truth: SynthTruth = {
+    x: pick(ix, Float64Array),
+    y: pick(iy, Float64Array),
+    sublattice: pick(crystal.sublattice, Uint8Array),
+    dx: pick(ddx, Float64Array),
+    dy: pick(ddy, Float64Array),
+    variant: pick(crystal.variant, Int8Array),
+  };
+
+  const perVariant = [0, 0, 0, 0];
+  let countA = 0;
+  let polarB = 0;
+  for (let i = 0; i < keep.length; i++) {
+    if (truth.sublattice[i] === SUBLATTICE_A) countA++;
+    else if (truth.variant[i] >= 0) {
+      polarB++;
+      perVariant[truth.variant[i]]++;
+    }
+  }
+  const twoPi = 2 * Math.PI;
+  const meta: SynthMeta = {
+    generator: `ferrovae synth ${VERSION}`,
+    options: o,
+    spacingPx: a,
+    cellNm: a * o.pixelSize,
+    pixelSize: { value: o.pixelSize, unit: "nm" },
+    variantAngles: [0, 1, 2, 3].map((k) =>
+      (((variantAngle(k) + rotation) % twoPi) + twoPi) % twoPi
+    ),
+    columnWeights,
+    sigmaPx: components.map((c) => c.sigma),
+    interfaceY: Number.isFinite(interfaceV)
+      ? sampleToImage(scan, centre[0], centre[1] + interfaceV / Math.cos(rotation))[1]
+      : null,
+    dislocation: core
+      ? (() => {
+        const sx = centre[0] + core[0] * Math.cos(rotation) - core[1] * Math.sin(rotation);
+        const sy = centre[1] + core[0] * Math.sin(rotation) + core[1] * Math.cos(rotation);
+        const [x, y] = sampleToImage(scan, sx, sy);
+        return { x, y };
+      })()
+      : null,
+    counts: { A: countA, B: keep.length - countA, polarB, perVariant },
+    units: o.dose === Infinity
+      ? "noiseless intensity, 1 = peak of an isolated film A column, plus background"
+      : `detector counts; an isolated film A column peaks at ${o.dose} counts above background`,
+  };
+  return {
+    image: { data, width, height, pixelSize: { value: o.pixelSize, unit: "nm" } },
+    truth,
+    meta,
+  };
+}
+
+export { SUBLATTICE_A, SUBLATTICE_B };
+export type { SynthOptions };

@@ -1,0 +1,216 @@
+/**
+ * Parameters of the synthetic HAADF-STEM generator, their defaults and their
+ * checks. Defaults describe a BiFeO3 film on SrTiO3 seen along [001] at
+ * 0.027 nm per pixel, with four rhombohedral polarisation variants in stripe
+ * domains.
+ *
+ * @module
+ */
+
+import { UserError } from "../errors.ts";
+
+/** Atomic numbers of the species a column may hold (HAADF contrast ~ Z^1.7). */
+export const ATOMIC_NUMBER: Readonly<Record<string, number>> = {
+  O: 8,
+  Mg: 12,
+  Al: 13,
+  Ca: 20,
+  Sc: 21,
+  Ti: 22,
+  V: 23,
+  Cr: 24,
+  Mn: 25,
+  Fe: 26,
+  Co: 27,
+  Ni: 28,
+  Ga: 31,
+  Sr: 38,
+  Y: 39,
+  Zr: 40,
+  Nb: 41,
+  Ru: 44,
+  Ba: 56,
+  La: 57,
+  Nd: 60,
+  Sm: 62,
+  Gd: 64,
+  Dy: 66,
+  Hf: 72,
+  Ta: 73,
+  Pb: 82,
+  Bi: 83,
+};
+
+/** Everything the generator takes; every field has a default. Lengths in px unless named. */
+export interface SynthOptions {
+  /** Seed of every random choice (domain widths, scan jitter, noise). Default 0. */
+  seed?: number;
+  /** Image width in pixels. Default 512. */
+  width?: number;
+  /** Image height in pixels. Default 512. */
+  height?: number;
+  /** Calibration in nm per pixel, carried into `Image.pixelSize`. Default 0.027. */
+  pixelSize?: number;
+  /** Pseudo-cubic lattice parameter in nm (BiFeO3: 0.396). Default 0.396. */
+  cellNm?: number;
+  /** Lattice spacing in px; overrides `cellNm / pixelSize` when given. */
+  spacing?: number;
+  /** Lattice rotation in degrees (counter-clockwise as displayed). Default 1.5. */
+  rotation?: number;
+  /** B-site displacement as a fraction of the cell (PbTiO3/BiFeO3: 0.05–0.08). Default 0.06. */
+  displacement?: number;
+  /** Number of polar variants present, 1 to 4, 90° apart. Default 4. */
+  variants?: number;
+  /** Mean stripe-domain width in cells, measured across the stripes. Default 9. */
+  domainWidth?: number;
+  /** Relative random spread of the domain widths (0 = all equal). Default 0.25. */
+  domainJitter?: number;
+  /** Direction of the domain walls in degrees from the lattice rows. Default 45. */
+  wallAngle?: number;
+  /** Domain-wall width in cells (tanh profile across which the polarisation rotates). Default 1. */
+  wallWidth?: number;
+  /** Height of the non-polar substrate band at the bottom, as a fraction of the image. Default 0.2. */
+  substrate?: number;
+  /** A-site species of the film. Default "Bi". */
+  filmA?: string;
+  /** B-site species of the film (column holds B + O). Default "Fe". */
+  filmB?: string;
+  /** A-site species of the substrate. Default "Sr". */
+  substrateA?: string;
+  /** B-site species of the substrate (column holds B + O). Default "Ti". */
+  substrateB?: string;
+  /** HAADF contrast exponent: column intensity ~ sum of Z^n. Default 1.7. */
+  zExponent?: number;
+  /** Relative change of film A-site intensity across the image (chemical gradient). Default 0.1. */
+  gradient?: number;
+  /** Direction of the chemical gradient in degrees from the image x axis. Default 0. */
+  gradientAngle?: number;
+  /** Insert an edge (misfit) dislocation at the film/substrate interface. Default false. */
+  dislocation?: boolean;
+  /** Dislocation core x in px (default: image centre). */
+  dislocationX?: number;
+  /** Intrinsic column width (Gaussian sigma) in nm. Default 0.025. */
+  columnSigma?: number;
+  /** Probe core Gaussian sigma in nm. Default 0.043. */
+  probeSigma?: number;
+  /** Fraction of the probe's intensity in its broad tail (second Gaussian). Default 0.15. */
+  probeTail?: number;
+  /** Probe tail Gaussian sigma in nm. Default 0.2. */
+  probeTailSigma?: number;
+  /** Expected counts at the peak of an isolated film A column (shot noise). Default 200. */
+  dose?: number;
+  /** Gaussian read noise in counts (standard deviation). Default 2. */
+  readNoise?: number;
+  /** Fast-scan row jitter in px (standard deviation, per row). Default 0.15. */
+  rowJitter?: number;
+  /** Slow-scan drift shear: x shift in px per row. Default 0.01. */
+  shear?: number;
+  /** Slow-scan drift stretch: relative change of the row spacing. Default 0.005. */
+  stretch?: number;
+  /** Amplitude in px of a slow sinusoidal x wobble of the rows (scan instability). Default 0.4. */
+  wobble?: number;
+  /** Period in rows of that wobble. Default 170. */
+  wobblePeriod?: number;
+  /** Background level as a fraction of the film A column peak. Default 0.1. */
+  background?: number;
+  /** Relative amplitude of the slow background variation. Default 0.3. */
+  backgroundVariation?: number;
+}
+
+/** Options with every default applied. */
+export type ResolvedSynthOptions = Required<SynthOptions>;
+
+/** The defaults, as documented on {@linkcode SynthOptions}. */
+export const SYNTH_DEFAULTS: Readonly<Omit<ResolvedSynthOptions, "spacing" | "dislocationX">> = {
+  seed: 0,
+  width: 512,
+  height: 512,
+  pixelSize: 0.027,
+  cellNm: 0.396,
+  rotation: 1.5,
+  displacement: 0.06,
+  variants: 4,
+  domainWidth: 9,
+  domainJitter: 0.25,
+  wallAngle: 45,
+  wallWidth: 1,
+  substrate: 0.2,
+  filmA: "Bi",
+  filmB: "Fe",
+  substrateA: "Sr",
+  substrateB: "Ti",
+  zExponent: 1.7,
+  gradient: 0.1,
+  gradientAngle: 0,
+  dislocation: false,
+  columnSigma: 0.025,
+  probeSigma: 0.043,
+  probeTail: 0.15,
+  probeTailSigma: 0.2,
+  dose: 200,
+  readNoise: 2,
+  rowJitter: 0.15,
+  shear: 0.01,
+  stretch: 0.005,
+  wobble: 0.4,
+  wobblePeriod: 170,
+  background: 0.1,
+  backgroundVariation: 0.3,
+};
+
+/** Apply defaults and check ranges; a bad value throws a {@linkcode UserError} naming it. */
+export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOptions {
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as SynthOptions;
+  const o = { ...SYNTH_DEFAULTS, ...given } as ResolvedSynthOptions;
+  o.spacing = given.spacing ?? o.cellNm / o.pixelSize;
+  o.dislocationX = given.dislocationX ?? (o.width - 1) / 2;
+  const check = (name: keyof SynthOptions, ok: boolean, what: string) => {
+    if (!ok) throw new UserError(name, `must be ${what}, not ${String(o[name])}`);
+  };
+  const finite = (v: number) => typeof v === "number" && Number.isFinite(v);
+  check("seed", Number.isSafeInteger(o.seed), "a whole number");
+  check("width", Number.isInteger(o.width) && o.width >= 16 && o.width <= 16384, "16 to 16384");
+  check("height", Number.isInteger(o.height) && o.height >= 16 && o.height <= 16384, "16 to 16384");
+  check("pixelSize", finite(o.pixelSize) && o.pixelSize > 0, "a positive number");
+  check("cellNm", finite(o.cellNm) && o.cellNm > 0, "a positive number");
+  check("spacing", finite(o.spacing) && o.spacing >= 4 && o.spacing <= 200, "4 to 200 px");
+  check("rotation", finite(o.rotation), "a number of degrees");
+  check("displacement", finite(o.displacement) && Math.abs(o.displacement) <= 0.25, "|d| ≤ 0.25");
+  check("variants", Number.isInteger(o.variants) && o.variants >= 1 && o.variants <= 4, "1 to 4");
+  check("domainWidth", finite(o.domainWidth) && o.domainWidth >= 1, "≥ 1 cell");
+  check(
+    "domainJitter",
+    finite(o.domainJitter) && o.domainJitter >= 0 && o.domainJitter < 1,
+    "[0, 1)",
+  );
+  check("wallAngle", finite(o.wallAngle), "a number of degrees");
+  check("wallWidth", finite(o.wallWidth) && o.wallWidth >= 0, "≥ 0 cells");
+  check("substrate", finite(o.substrate) && o.substrate >= 0 && o.substrate < 1, "in [0, 1)");
+  for (const key of ["filmA", "filmB", "substrateA", "substrateB"] as const) {
+    check(key, o[key] in ATOMIC_NUMBER, `one of ${Object.keys(ATOMIC_NUMBER).join(" ")}`);
+  }
+  check("zExponent", finite(o.zExponent) && o.zExponent > 0 && o.zExponent <= 4, "in (0, 4]");
+  check("gradient", finite(o.gradient) && Math.abs(o.gradient) < 2, "|g| < 2");
+  check("gradientAngle", finite(o.gradientAngle), "a number of degrees");
+  check("dislocationX", finite(o.dislocationX), "a number of px");
+  check("columnSigma", finite(o.columnSigma) && o.columnSigma >= 0, "≥ 0 nm");
+  check("probeSigma", finite(o.probeSigma) && o.probeSigma >= 0, "≥ 0 nm");
+  check("probeTail", finite(o.probeTail) && o.probeTail >= 0 && o.probeTail < 1, "in [0, 1)");
+  check("probeTailSigma", finite(o.probeTailSigma) && o.probeTailSigma > 0, "> 0 nm");
+  check("dose", o.dose === Infinity || (finite(o.dose) && o.dose > 0), "> 0 (Infinity: no noise)");
+  check("readNoise", finite(o.readNoise) && o.readNoise >= 0, "≥ 0");
+  check("rowJitter", finite(o.rowJitter) && o.rowJitter >= 0 && o.rowJitter < 5, "in [0, 5) px");
+  check("shear", finite(o.shear) && Math.abs(o.shear) < 0.5, "|s| < 0.5");
+  check("stretch", finite(o.stretch) && Math.abs(o.stretch) < 0.5, "|s| < 0.5");
+  check("wobble", finite(o.wobble) && o.wobble >= 0 && o.wobble < 10, "in [0, 10) px");
+  check("wobblePeriod", finite(o.wobblePeriod) && o.wobblePeriod > 1, "> 1 row");
+  check("background", finite(o.background) && o.background >= 0, "≥ 0");
+  check(
+    "backgroundVariation",
+    finite(o.backgroundVariation) && o.backgroundVariation >= 0 && o.backgroundVariation < 1,
+    "in [0, 1)",
+  );
+  return o;
+}
