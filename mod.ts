@@ -59,6 +59,26 @@ export { svgDocument, svgSize, svgText } from "./lib/figures/svg.ts";
 export { svgToPng, svgToRgba } from "./lib/figures/raster.ts";
 export type { RasterOptions } from "./lib/figures/raster.ts";
 
+// Synthetic data with ground truth, and scores against it
+export { generateHaadf, SUBLATTICE_A, SUBLATTICE_B } from "./lib/synth/generate.ts";
+export type { SynthMeta, SynthResult, SynthTruth } from "./lib/synth/generate.ts";
+export { resolveSynthOptions, SYNTH_DEFAULTS } from "./lib/synth/options.ts";
+export type { ResolvedSynthOptions, SynthOptions } from "./lib/synth/options.ts";
+export {
+  adjustedRandIndex,
+  angleVariantAgreement,
+  matchPoints,
+  scoreAtoms,
+  scorePolarization,
+} from "./lib/score.ts";
+export type {
+  AngleAgreement,
+  AtomScore,
+  MatchOptions,
+  PolarizationScore,
+  TruthSites,
+} from "./lib/score.ts";
+
 // Files
 export { readImage } from "./lib/io/read_image.ts";
 export { writeFigure } from "./lib/io/figure.ts";
