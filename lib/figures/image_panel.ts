@@ -217,8 +217,10 @@ function scaleBarSvg(pixelSize: PixelSize | undefined, cropWidth: number, frame:
   // White bar with a thin dark outline reads on both bright and dark images.
   return `<g class="scale-bar"><rect x="${num(x)}" y="${num(y)}" width="${num(length)}" ` +
     `height="4" fill="white" stroke="black" stroke-width="0.6" stroke-opacity="0.6"/>` +
-    svgText(x + length / 2, y - 4, bar.label, {
+    svgText(x + length, y - 4, bar.label, {
+      anchor: "end",
       fill: "white",
+      halo: "rgba(0,0,0,0.7)",
       size: FONT_SIZE.label,
       weight: "bold",
     }) + `</g>`;

@@ -92,6 +92,8 @@ export interface TextOptions {
   rotate?: number;
   /** Vertical alignment: "baseline" (default), "middle" or "hanging". */
   baseline?: "baseline" | "middle" | "hanging";
+  /** Outline colour drawn under the glyphs, so text reads over images. */
+  halo?: string;
 }
 
 /** A `<text>` element; `text` is escaped. */
@@ -111,6 +113,11 @@ export function svgText(x: number, y: number, text: string, options: TextOptions
     `fill="${options.fill ?? "#222"}"`,
   ];
   if (options.weight === "bold") attrs.push(`font-weight="bold"`);
+  if (options.halo) {
+    attrs.push(
+      `stroke="${options.halo}" stroke-width="2.5" stroke-linejoin="round" paint-order="stroke"`,
+    );
+  }
   if (options.rotate) attrs.push(`transform="rotate(${num(options.rotate)} ${num(x)} ${num(y)})"`);
   return `<text ${attrs.join(" ")}>${escapeXml(text)}</text>`;
 }
