@@ -82,7 +82,8 @@ export function decodeDm(
   const { images } = describe(bytes, name);
   let image: DmImage | undefined;
   if (options.index === undefined) {
-    image = images.find((i) => i.entry.isDefault);
+    // With no readable candidate, the largest unreadable one explains the refusal.
+    image = largest(images, true) ?? largest(images, false);
     if (!image) {
       throw new FormatError(name, "DM file holds no 2-D image besides its thumbnail");
     }
@@ -106,14 +107,21 @@ function describe(bytes: Uint8Array, name: string): { file: DmFile; images: DmIm
     const image = describeImage(file, bytes, node, index, thumbnails.has(index));
     if (image) images.push(image);
   });
+  const best = largest(images, true);
+  if (best) best.entry.isDefault = true;
+  return { file, images };
+}
+
+/** The largest 2-D (or stack) image that is not a thumbnail; of readable types only if asked. */
+function largest(images: DmImage[], readableOnly: boolean): DmImage | undefined {
   let best: DmImage | undefined;
   for (const image of images) {
     const [x, y] = image.dims;
     if (image.entry.thumbnail || image.dims.length < 2 || x < 2 || y < 2) continue;
+    if (readableOnly && !DATA_TYPES[image.dataType]?.sample) continue;
     if (!best || x * y > best.dims[0] * best.dims[1]) best = image;
   }
-  if (best) best.entry.isDefault = true;
-  return { file, images };
+  return best;
 }
 
 function describeImage(

@@ -79,7 +79,8 @@ export function decodeHdf5(
       throw new FormatError(name, "HDF5 file holds no numeric dataset with 2 or more dimensions");
     }
     const entries = entriesOf(candidates);
-    const index = options.index ?? entries.findIndex((e) => e.isDefault);
+    // With no readable candidate, the first one explains the refusal.
+    const index = options.index ?? Math.max(0, entries.findIndex((e) => e.isDefault));
     checkChoice(name, "HDF5 image", index, candidates.length);
     return readFrame(candidates[index], entries[index], name, options.frame ?? 0);
   });

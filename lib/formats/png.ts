@@ -9,6 +9,7 @@
 import { decodePngBytes, encodePngBytes } from "../deps.ts";
 import { FormatError } from "../errors.ts";
 import type { Image } from "../image.ts";
+import { checkPixelCount, luminance } from "./samples.ts";
 
 /** Raw pixels for {@linkcode encodePng}: interleaved channels, row-major. */
 export interface PngPixels {
@@ -44,6 +45,10 @@ export function decodePng(bytes: Uint8Array, name = "image.png"): Image {
   if (bytes.length < 8 || PNG_MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new FormatError(name, "not a PNG file (bad magic number)");
   }
+  // IHDR comes first: check the declared size before the decoder allocates for it.
+  if (bytes.length < 24) throw new FormatError(name, "truncated PNG header");
+  const header = new DataView(bytes.buffer, bytes.byteOffset + 16, 8);
+  checkPixelCount(name, header.getUint32(0), header.getUint32(4));
   let png;
   try {
     png = decodePngBytes(bytes);
@@ -58,14 +63,8 @@ export function decodePng(bytes: Uint8Array, name = "image.png"): Image {
   if (src.length < width * height * channels) {
     throw new FormatError(name, "truncated PNG pixel data");
   }
+  if (channels >= 3) return { data: luminance(src, width * height, channels), width, height };
   const data = new Float32Array(width * height);
-  if (channels <= 2) {
-    for (let i = 0; i < data.length; i++) data[i] = src[i * channels];
-  } else {
-    for (let i = 0; i < data.length; i++) {
-      const o = i * channels;
-      data[i] = 0.2126 * src[o] + 0.7152 * src[o + 1] + 0.0722 * src[o + 2];
-    }
-  }
+  for (let i = 0; i < data.length; i++) data[i] = src[i * channels];
   return { data, width, height };
 }

@@ -1,0 +1,166 @@
+import { decodeHdf5, decodeImage, FormatError, listHdf5Images, listImages } from "../mod.ts";
+import { h5wasm } from "../lib/deps.ts";
+import { decodeNpy } from "../lib/formats/npy.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
+import { expectedFormats, sharedBytes, testWithSharedData } from "./shared_data.ts";
+
+type H5File = InstanceType<typeof h5wasm.File>;
+
+/** Build an HDF5 file with h5wasm in its in-memory file system and return its bytes. */
+async function makeHdf5(fill: (file: H5File) => void): Promise<Uint8Array> {
+  const module = await h5wasm.ready;
+  const path = `/test-${crypto.randomUUID()}.h5`;
+  const file = new h5wasm.File(path, "w");
+  try {
+    fill(file);
+  } finally {
+    file.close();
+  }
+  const bytes = module.FS.readFile(path);
+  module.FS.unlink(path);
+  return bytes;
+}
+
+async function assertFormatError(promise: () => Promise<unknown>, name: string, includes: string) {
+  const err = await assertRejects(promise, FormatError, includes) as FormatError;
+  assertEquals(err.subject, name);
+}
+
+testWithSharedData("hdf5: EMD v0.2 example_image.emd reads signals/__unnamed__/data", async () => {
+  const name = "emd/example_image.emd";
+  const [dataset] = expectedFormats()[name].datasets!;
+  const bytes = sharedBytes(`formats/${name}`);
+  const list = await listImages(bytes, name);
+  assertEquals(list.map((i) => [i.name, i.shape, i.dtype]), [[
+    dataset.path,
+    dataset.shape,
+    dataset.dtype,
+  ]]);
+  const image = await decodeImage(bytes, name);
+  assertEquals([image.height, image.width], dataset.shape);
+  assertEquals(Array.from(image.data), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assertEquals(image.pixelSize, undefined);
+});
+
+testWithSharedData(
+  "hdf5: Velox stack is stored (y, x, frames); frames read one by one",
+  async () => {
+    const name = "emd/fei_example_tem_stack.emd";
+    const [data] = expectedFormats()[name].datasets!;
+    assertEquals(data.shape, [3, 3, 2]);
+    const bytes = sharedBytes(`formats/${name}`);
+    const [entry] = await listHdf5Images(bytes, name);
+    assertEquals([entry.name, entry.dtype], [data.path, data.dtype]);
+    assertEquals(entry.shape, [2, 3, 3]); // reported frames first
+    const first = await decodeHdf5(bytes, name);
+    assertEquals([first.width, first.height], [3, 3]);
+    assertEquals(Array.from(first.data), [0, 2, 4, 6, 8, 10, 12, 14, 16]);
+    const second = await decodeHdf5(bytes, name, { frame: 1 });
+    assertEquals(Array.from(second.data), [1, 3, 5, 7, 9, 11, 13, 15, 17]);
+    // BinaryResult.PixelSize.width = 8.1728831922978511e-12 m.
+    assertEquals(first.pixelSize?.unit, "nm");
+    assertAlmostEquals(first.pixelSize!.value, 8.1728831922978511e-3, 1e-15);
+    await assertFormatError(() => decodeHdf5(bytes, name, { frame: 2 }), name, "frame 2");
+  },
+);
+
+testWithSharedData("hdf5: real HyperSpy files load with SOURCES.md shapes and scales", async () => {
+  const hspy = "real/pto_sro_haadf.hspy";
+  const image = await decodeImage(sharedBytes(hspy), hspy);
+  assertEquals([image.height, image.width], [224, 1312]);
+  assertEquals(image.pixelSize?.unit, "nm");
+  assertAlmostEquals(image.pixelSize!.value, 0.0150, 5e-5);
+  // The .npy beside it is the same image converted to float32 with h5py.
+  const npy = decodeNpy(sharedBytes("real/pto_sro_haadf.npy"));
+  assertEquals(npy.shape, [224, 1312]);
+  let worst = 0;
+  for (let i = 0; i < npy.data.length; i++) {
+    worst = Math.max(worst, Math.abs(npy.data[i] - image.data[i]));
+  }
+  assertEquals(worst, 0);
+  const sto = "real/sto_adf.hdf5";
+  const adf = await decodeImage(sharedBytes(sto), sto);
+  assertEquals([adf.height, adf.width], [999, 1012]);
+  // This file's axes carry a scale (0.009326) but no units attribute.
+  assertAlmostEquals(adf.pixelSize!.value, 0.009326, 5e-7);
+  assertEquals(adf.pixelSize!.unit, "");
+});
+
+Deno.test("hdf5: HyperSpy stack with calibrated axes, frames first", async () => {
+  const bytes = await makeHdf5((f) => {
+    f.create_group("Experiments");
+    f.create_group("Experiments/stack");
+    const values = Float32Array.from({ length: 24 }, (_, i) => i - 3.5);
+    f.create_dataset({ name: "Experiments/stack/data", data: values, shape: [2, 3, 4] });
+    for (const [axis, scale] of [[1, 0.02], [2, 0.03]]) {
+      const group = f.create_group(`Experiments/stack/axis-${axis}`);
+      group.create_attribute("scale", scale);
+      group.create_attribute("units", "nm");
+    }
+  });
+  const [entry] = await listHdf5Images(bytes, "s.hspy");
+  assertEquals([entry.shape, entry.dtype], [[2, 3, 4], "float32"]);
+  assertEquals(entry.calibration.map((c) => c.scale), [1, 0.02, 0.03]);
+  const image = await decodeHdf5(bytes, "s.hspy", { frame: 1 });
+  assertEquals([image.width, image.height], [4, 3]);
+  assertEquals(Array.from(image.data), Array.from({ length: 12 }, (_, i) => i + 12 - 3.5));
+  assertEquals(image.pixelSize, { value: 0.03, unit: "nm" });
+});
+
+Deno.test("hdf5: any other file: the largest numeric 2-D dataset, int64 included", async () => {
+  const bytes = await makeHdf5((f) => {
+    f.create_group("entry");
+    f.create_dataset({ name: "entry/profile", data: new Float64Array(50), shape: [50] });
+    f.create_dataset({ name: "entry/small", data: new Uint16Array(4), shape: [2, 2] });
+    const big = BigInt64Array.from([-5n, 0n, 7n, 2n ** 40n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    f.create_dataset({ name: "entry/counts", data: big, shape: [3, 4] });
+  });
+  const list = await listHdf5Images(bytes, "g.h5");
+  assertEquals(list.map((e) => [e.name, e.dtype, e.isDefault]), [
+    ["entry/counts", "int64", true],
+    ["entry/small", "uint16", false],
+  ]);
+  const image = await decodeHdf5(bytes, "g.h5");
+  assertEquals(Array.from(image.data.subarray(0, 4)), [-5, 0, 7, 2 ** 40]);
+  assertEquals((await decodeHdf5(bytes, "g.h5", { index: 1 })).width, 2);
+});
+
+Deno.test("hdf5: unsupported types, no image, huge shapes are refused by name", async () => {
+  const strings = await makeHdf5((f) => {
+    f.create_group("Experiments");
+    f.create_group("Experiments/text");
+    f.create_dataset({ name: "Experiments/text/data", data: ["a", "b", "c", "d"], shape: [2, 2] });
+  });
+  await assertFormatError(() => decodeHdf5(strings, "s.h5"), "s.h5", "does not read");
+  const profile = await makeHdf5((f) => {
+    f.create_dataset({ name: "profile", data: new Float32Array(10), shape: [10] });
+  });
+  await assertFormatError(() => decodeHdf5(profile, "p.h5"), "p.h5", "no numeric dataset");
+  const huge = await makeHdf5((f) => {
+    const d = f.create_dataset({
+      name: "image",
+      data: new Uint8Array(1),
+      shape: [1, 1],
+      maxshape: [null, null],
+      chunks: [64, 64],
+    });
+    d.resize([100_000, 10_000]);
+  });
+  const started = performance.now();
+  await assertFormatError(() => decodeHdf5(huge, "big.h5"), "big.h5", "larger");
+  assert(performance.now() - started < 1000, "a huge dataset must be refused before reading");
+});
+
+testWithSharedData("hdf5: truncated, corrupt and non-HDF5 files give one FormatError", async () => {
+  const name = "real/pto_sro_haadf.hspy";
+  const bytes = sharedBytes(name);
+  for (const cut of [0, 8, 100, 5000, 300_000, bytes.length - 1]) {
+    await assertFormatError(() => decodeHdf5(bytes.slice(0, cut), name), name, "");
+  }
+  await assertFormatError(() => decodeHdf5(bytes.slice(0, 5000), name), name, "truncated HDF5");
+  const corrupt = bytes.slice();
+  for (let i = 2000; i < corrupt.length; i += 7) corrupt[i] ^= 0x5a;
+  await assertFormatError(() => decodeHdf5(corrupt, name), name, "HDF5");
+  const text = new TextEncoder().encode("not HDF5 at all, just words");
+  await assertFormatError(() => decodeImage(text, "x.emd"), "x.emd", "bad magic number");
+});
