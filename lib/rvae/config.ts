@@ -1,0 +1,200 @@
+/**
+ * The rVAE's configuration: architecture (what `model/config.json` keeps)
+ * and training options, with defaults and validation.
+ *
+ * Latent layout, as AtomAI's rVAE: index 0 is the angle φ, then (with
+ * translation) the shifts dx, dy, then the K content variables.
+ *
+ * @module
+ */
+
+import { UserError } from "../errors.ts";
+
+/** The encoder: AtomAI's MLP (its default) or the paper's convolutional one. */
+export type EncoderKind = "mlp" | "conv";
+/**
+ * The decoder: `faithful` is AtomAI's per-pixel coordinate network; `fast`
+ * decodes one canonical image per sample and resamples it, bilinearly, on
+ * the rotated and shifted grid.
+ */
+export type DecoderKind = "fast" | "faithful";
+
+/** The encoders, for flag parsers. */
+export const ENCODER_KINDS: readonly EncoderKind[] = ["mlp", "conv"];
+/** The decoders, for flag parsers. */
+export const DECODER_KINDS: readonly DecoderKind[] = ["fast", "faithful"];
+
+/** What defines a model's shape and its prior; saved with its weights. */
+export interface RvaeConfig {
+  /** Window side in pixels (windows are square). */
+  size: number;
+  /** Number of content latents K (the paper: 2). */
+  latentDim: number;
+  /** Encoder kind. */
+  encoder: EncoderKind;
+  /** Decoder kind. */
+  decoder: DecoderKind;
+  /** Whether the latent vector carries the shifts dx, dy. */
+  translation: boolean;
+  /** Width of every hidden layer (AtomAI: 128). */
+  hiddenUnits: number;
+  /** Prior width p of the angle (radians; AtomAI: 0.1). */
+  anglePrior: number;
+  /** Shift, in grid units (the window spans [-1, 1]), per unit of dx or dy (AtomAI: 0.1). */
+  translationScale: number;
+  /** Fast decoder: the canonical image extends this fraction of the window beyond each side. */
+  canonicalMargin: number;
+}
+
+/** How the training data are scaled before training: `x' = (x - offset) / scale`. */
+export interface Normalization {
+  /** Subtracted first. */
+  offset: number;
+  /** Then divided by. */
+  scale: number;
+}
+
+/** Options of the training loop. */
+export interface TrainOptions {
+  /** Passes over the training set. */
+  epochs: number;
+  /** Samples per step. */
+  batchSize: number;
+  /** Adam's learning rate. */
+  learningRate: number;
+  /** Seed of initialisation, split, shuffling and the reparameterisation noise. */
+  seed: number;
+  /** Fraction held out for the validation loss (AtomAI: 0.15). */
+  validationFraction: number;
+  /**
+   * Epochs over which the angle's sampling noise is annealed: its standard
+   * deviation is raised to at least `angleNoise · (1 − epoch/angleAnnealEpochs)`.
+   * Early on, a wide angle noise blurs the lattice's n-fold symmetric detail
+   * away, so the angle locks onto the low-order (polar) part of the image
+   * first; 0 disables it (AtomAI's behaviour).
+   */
+  angleAnnealEpochs: number;
+  /** Starting floor of the angle noise, radians. */
+  angleNoise: number;
+  /** Epochs during which the content latents are withheld from the decoder (0: none). */
+  contentDelayEpochs: number;
+  /** Epochs of linear KL warm-up from 0 to 1 (0: full KL from the start). */
+  klWarmupEpochs: number;
+}
+
+/** The faithful reference: AtomAI 0.5.2 as the paper ran it (except the encoder, see below). */
+export const REFERENCE_CONFIG: Omit<RvaeConfig, "size"> = {
+  latentDim: 2,
+  encoder: "mlp",
+  decoder: "faithful",
+  translation: true,
+  hiddenUnits: 128,
+  anglePrior: 0.1,
+  translationScale: 0.1,
+  canonicalMargin: 0.25,
+};
+
+/** ferrovae's default model: the reference with the fast decoder. */
+export const DEFAULT_CONFIG: Omit<RvaeConfig, "size"> = {
+  ...REFERENCE_CONFIG,
+  decoder: "fast",
+};
+
+/** AtomAI's training: Adam 1e-4, batch 32, 15% held out, no schedules. */
+export const REFERENCE_TRAINING: TrainOptions = {
+  epochs: 100,
+  batchSize: 32,
+  learningRate: 1e-4,
+  seed: 0,
+  validationFraction: 0.15,
+  angleAnnealEpochs: 0,
+  angleNoise: 0,
+  contentDelayEpochs: 0,
+  klWarmupEpochs: 0,
+};
+
+/** ferrovae's default training (tuned on generated stacks with known variants). */
+export const DEFAULT_TRAINING: TrainOptions = {
+  ...REFERENCE_TRAINING,
+  epochs: 30,
+  learningRate: 1e-3,
+  angleAnnealEpochs: 10,
+  angleNoise: 0.5,
+  contentDelayEpochs: 10,
+  klWarmupEpochs: 0,
+};
+
+/** Number of latent variables: φ, (dx, dy), content. */
+export function latentCount(config: RvaeConfig): number {
+  return 1 + (config.translation ? 2 : 0) + config.latentDim;
+}
+
+/** Index of the first content latent. */
+export function contentOffset(config: RvaeConfig): number {
+  return config.translation ? 3 : 1;
+}
+
+/** Side of the fast decoder's canonical image, in pixels (same pitch as the window). */
+export function canonicalSize(config: RvaeConfig): number {
+  return config.size + 2 * Math.ceil(config.canonicalMargin * config.size);
+}
+
+/** Complete `partial` with the defaults and check every field; throws a `UserError`. */
+export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): RvaeConfig {
+  const config: RvaeConfig = { ...DEFAULT_CONFIG, ...partial, size };
+  const whole = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) {
+      throw new UserError(name, `must be a whole number >= ${min}, got ${v}`);
+    }
+  };
+  whole("window size", config.size, 4);
+  whole("--latent", config.latentDim, 0);
+  whole("hidden units", config.hiddenUnits, 1);
+  if (!ENCODER_KINDS.includes(config.encoder)) {
+    throw new UserError("--encoder", `must be one of ${ENCODER_KINDS.join(", ")}`);
+  }
+  if (!DECODER_KINDS.includes(config.decoder)) {
+    throw new UserError("--decoder", `must be one of ${DECODER_KINDS.join(", ")}`);
+  }
+  for (
+    const [name, v] of [["angle prior", config.anglePrior], [
+      "translation scale",
+      config.translationScale,
+    ]] as const
+  ) {
+    if (!(v > 0 && Number.isFinite(v))) throw new UserError(name, `must be > 0, got ${v}`);
+  }
+  if (!(config.canonicalMargin >= 0 && config.canonicalMargin <= 2)) {
+    throw new UserError("canonical margin", `must be in [0, 2], got ${config.canonicalMargin}`);
+  }
+  return config;
+}
+
+/** Complete `partial` with the default training options and check them; throws a `UserError`. */
+export function makeTrainOptions(partial: Partial<TrainOptions> = {}): TrainOptions {
+  const options: TrainOptions = { ...DEFAULT_TRAINING, ...partial };
+  const whole = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) {
+      throw new UserError(name, `must be a whole number >= ${min}, got ${v}`);
+    }
+  };
+  whole("--epochs", options.epochs, 1);
+  whole("--batch", options.batchSize, 1);
+  whole("--seed", options.seed, 0);
+  whole("angle anneal epochs", options.angleAnnealEpochs, 0);
+  whole("content delay epochs", options.contentDelayEpochs, 0);
+  whole("KL warm-up epochs", options.klWarmupEpochs, 0);
+  if (!(options.learningRate > 0 && options.learningRate < 1)) {
+    throw new UserError("--lr", `must be in (0, 1), got ${options.learningRate}`);
+  }
+  if (!(options.validationFraction >= 0 && options.validationFraction < 1)) {
+    throw new UserError(
+      "--holdout",
+      `must be in [0, 1), got ${options.validationFraction}`,
+    );
+  }
+  if (!(options.angleNoise >= 0 && options.angleNoise < 10)) {
+    throw new UserError("angle noise", `must be in [0, 10), got ${options.angleNoise}`);
+  }
+  return options;
+}

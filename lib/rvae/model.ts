@@ -1,0 +1,133 @@
+/**
+ * The rVAE model object and its pure-ish entry points:
+ * {@linkcode createRvae}, {@linkcode rvaeLoss} (what a training step
+ * differentiates), {@linkcode disposeRvae}.
+ *
+ * A model holds tfjs variables on the current backend; call
+ * `initBackend()` (lib/rvae/backend.ts) before creating one.
+ *
+ * @module
+ */
+
+import { tf } from "../deps.ts";
+import type { Normalization, RvaeConfig } from "./config.ts";
+import { ensureGradients } from "./gradients.ts";
+import { klPerSample, reconstructionPerSample } from "./loss.ts";
+import {
+  decoderForward,
+  encoderForward,
+  splitLatents,
+  type Variables,
+  windowGrid,
+} from "./networks.ts";
+import { initialParams, makeVariables, type ParamArrays, readVariables } from "./params.ts";
+
+/** A model: configuration, data scaling, variables and the constant grid. */
+export interface Rvae {
+  /** Architecture and prior. */
+  readonly config: RvaeConfig;
+  /** How raw intensities were scaled for training (applied by encode, undone by decode). */
+  readonly normalization: Normalization;
+  /** Trainable variables by name, in a fixed order. */
+  readonly variables: Variables;
+  /** The window's coordinate grid (constant). */
+  readonly grid: { x: tf.Tensor2D; y: tf.Tensor2D };
+}
+
+/** Options of {@linkcode createRvae}. */
+export interface CreateRvaeOptions {
+  /** Seed of the initial weights (default 0). */
+  seed?: number;
+  /** Parameter values to start from instead (a loaded model or checkpoint). */
+  params?: ParamArrays;
+  /** Data scaling (default: none). */
+  normalization?: Normalization;
+}
+
+/** Make a model with seeded initial weights (or given ones). */
+export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}): Rvae {
+  ensureGradients();
+  const params = options.params ?? initialParams(config, options.seed ?? 0);
+  return {
+    config,
+    normalization: options.normalization ?? { offset: 0, scale: 1 },
+    variables: makeVariables(config, params),
+    grid: windowGrid(config.size),
+  };
+}
+
+/** Free the model's tensors. */
+export function disposeRvae(model: Rvae): void {
+  for (const v of model.variables.values()) v.dispose();
+  model.grid.x.dispose();
+  model.grid.y.dispose();
+}
+
+/** The model's current parameter values. */
+export function modelParams(model: Rvae): ParamArrays {
+  return readVariables(model.variables);
+}
+
+/** Overwrite the model's parameters (same names and shapes). */
+export function assignParams(model: Rvae, params: ParamArrays): void {
+  for (const p of params) {
+    const v = model.variables.get(p.name);
+    if (!v) throw new Error(`rVAE parameter ${p.name} is not in this model`);
+    v.assign(tf.tensor(p.data, v.shape));
+  }
+}
+
+/** Training-time schedule values for one step (the reference: all neutral). */
+export interface StepSchedule {
+  /** Weight of the KL term (1: the ELBO). */
+  klWeight: number;
+  /** Lower bound of the angle's sampling standard deviation, radians (0: none). */
+  angleNoiseFloor: number;
+  /** Factor on the content latents fed to the decoder (1: normal, 0: withheld). */
+  contentGate: number;
+}
+
+/** The neutral schedule: the plain ELBO. */
+export const PLAIN_SCHEDULE: StepSchedule = { klWeight: 1, angleNoiseFloor: 0, contentGate: 1 };
+
+/** The loss of one batch and its parts (scalars; the caller disposes them). */
+export interface LossTerms {
+  /** reconstruction + klWeight · KL, averaged over the batch. */
+  loss: tf.Scalar;
+  /** Reconstruction term, averaged over the batch. */
+  reconstruction: tf.Scalar;
+  /** KL term, averaged over the batch. */
+  kl: tf.Scalar;
+}
+
+/**
+ * The loss of batch `x` ([B, size·size], normalised) with reparameterisation
+ * noise `noise` ([B, L], standard normal; zeros give the posterior means).
+ * Differentiable with respect to the model's variables.
+ */
+export function rvaeLoss(
+  model: Rvae,
+  x: tf.Tensor2D,
+  noise: tf.Tensor2D,
+  schedule: StepSchedule = PLAIN_SCHEDULE,
+): LossTerms {
+  const { config, variables } = model;
+  const batch = x.shape[0];
+  const { mean, logSd } = encoderForward(config, variables, x);
+  let sd: tf.Tensor2D = tf.exp(logSd);
+  if (schedule.angleNoiseFloor > 0) {
+    const floor = new Float32Array(mean.shape[1]);
+    floor[0] = schedule.angleNoiseFloor ** 2;
+    sd = tf.sqrt(tf.add(tf.square(sd), tf.tensor2d(floor, [1, floor.length])));
+  }
+  const z = tf.add(mean, tf.mul(sd, noise)) as tf.Tensor2D;
+  const { pose, content } = splitLatents(config, z);
+  const gated = schedule.contentGate === 1 ? content : tf.mul(content, schedule.contentGate);
+  const decoded = decoderForward(config, variables, model.grid, pose, gated as tf.Tensor2D);
+  const reconstruction = tf.div(tf.sum(reconstructionPerSample(decoded, x)), batch) as tf.Scalar;
+  const kl = tf.div(tf.sum(klPerSample(config, mean, logSd)), batch) as tf.Scalar;
+  const loss = schedule.klWeight === 1
+    ? tf.add(reconstruction, kl)
+    : tf.add(reconstruction, tf.mul(kl, schedule.klWeight));
+  return { loss: loss as tf.Scalar, reconstruction, kl };
+}
