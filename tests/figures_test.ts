@@ -85,6 +85,22 @@ Deno.test("grayscale panel: a gradient renders its gray level at the expected pi
   }
 });
 
+Deno.test("large images are block-averaged before embedding, in register", async () => {
+  const width = 1200, height = 600;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      data[y * width + x] = x < 600 ? 0 : 1;
+    }
+  }
+  const svg = imagePanel({ data, width, height }, { width: 200, percentiles: [0, 100] });
+  assert(svg.length < 20_000, `SVG of ${svg.length} bytes: not downsampled`);
+  const image = await svgToRgba(svg);
+  // 6 image px per screen px: the edge at x = 600 is at screen x 6 + 100.
+  assertEquals(pixel(image, 6 + 97, 50)[0], 0);
+  assertEquals(pixel(image, 6 + 103, 50)[0], 255);
+});
+
 Deno.test("percentile clipping: outliers saturate, the bulk keeps its contrast", () => {
   const data = new Float32Array(1000);
   for (let i = 0; i < 1000; i++) data[i] = i;

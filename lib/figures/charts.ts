@@ -8,7 +8,7 @@
 
 import { d3 } from "../deps.ts";
 import { categoricalColor } from "./color.ts";
-import { type MarkColorOptions, markColors } from "./layers.ts";
+import { type MarkColorOptions, markColors, markersSvg } from "./layers.ts";
 import { categoricalLegend } from "./legends.ts";
 import { nest } from "./image_panel.ts";
 import {
@@ -190,17 +190,17 @@ export function scatterFigure(
   if ((options.density ?? (n > 50 ? "contours" : "none")) === "contours" && n > 2) {
     parts.push(`<g clip-path="url(#${clip})">${densityContours(x, y, sx, sy, area, options)}</g>`);
   }
-  const r = options.radius ?? (n > 5000 ? 1.5 : 2.5);
-  const dots: string[] = [];
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
-    dots.push(
-      `<circle cx="${num(sx(x[i]))}" cy="${num(sy(y[i]))}" r="${r}" fill="${colorOf(i)}"/>`,
-    );
-  }
+  const marks = Array.from(
+    { length: n },
+    (_, i) => ({ x: sx(x[i]), y: sy(y[i]), color: colorOf(i) }),
+  );
   parts.push(
-    `<g class="points" clip-path="url(#${clip})" fill-opacity="${options.opacity ?? 0.8}">` +
-      `${dots.join("")}</g>`,
+    `<g clip-path="url(#${clip})">${
+      markersSvg(marks, {
+        radius: options.radius ?? (n > 5000 ? 1.5 : 2.5),
+        opacity: options.opacity ?? 0.8,
+      })
+    }</g>`,
     axisSvg(sx, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }),
     axisSvg(sy, { orient: "left", offset: area.x }, { label: options.yLabel }),
   );

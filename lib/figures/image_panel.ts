@@ -155,7 +155,16 @@ export function imagePanel(image: ImageData, options: ImagePanelOptions = {}): s
     scale,
     area,
   };
-  const range = options.range ?? percentileRange(image.data, options.percentiles);
+  // Far more pixels than the display (and a 2x PNG) can show: average blocks first,
+  // which keeps the SVG small and shows the mean, not an aliased sample.
+  const factor = Math.floor(Math.min(crop.width / (2 * displayWidth), crop.height));
+  const shown = factor >= 2 ? binImage(image, crop, factor) : image;
+  const shownCrop = factor >= 2 ? { x: 0, y: 0, width: shown.width, height: shown.height } : crop;
+  // Binned, the raster covers whole blocks only: at most factor - 1 pixels (< 1 px on screen) less.
+  const rasterBox = factor >= 2
+    ? { ...area, width: shown.width * factor * scale, height: shown.height * factor * scale }
+    : area;
+  const range = options.range ?? percentileRange(shown.data, options.percentiles);
   const parts: string[] = [];
   if (options.title) {
     parts.push(svgText(area.x + area.width / 2, PAD + FONT_SIZE.title, options.title, {
@@ -163,8 +172,8 @@ export function imagePanel(image: ImageData, options: ImagePanelOptions = {}): s
       weight: "bold",
     }));
   }
-  const pixels = imageToRgba(image, { ...options, range, crop });
-  parts.push(svgRaster(pixels, area, { pixelated: options.pixelated ?? scale >= 1 }));
+  const pixels = imageToRgba(shown, { ...options, range, crop: shownCrop });
+  parts.push(svgRaster(pixels, rasterBox, { pixelated: options.pixelated ?? scale >= 1 }));
   if (options.layers?.length) {
     const clip = contentId("clip", `${area.x},${area.y},${area.width},${area.height}`);
     parts.push(
@@ -193,6 +202,25 @@ export function imagePanel(image: ImageData, options: ImagePanelOptions = {}): s
 /** Place a complete SVG document at (x, y) inside another. */
 export function nest(svg: string, x: number, y: number): string {
   return svg.replace(/^\s*<svg\b/, `<svg x="${num(x)}" y="${num(y)}"`);
+}
+
+/** Mean of each `factor` x `factor` block of `crop` (NaN-aware; partial edge blocks dropped). */
+function binImage(image: ImageData, crop: Rect, factor: number): ImageData {
+  const width = Math.floor(crop.width / factor), height = Math.floor(crop.height / factor);
+  const sum = new Float64Array(width * height), count = new Uint32Array(width * height);
+  for (let y = 0; y < height * factor; y++) {
+    const row = (crop.y + y) * image.width + crop.x, out = Math.floor(y / factor) * width;
+    for (let x = 0; x < width * factor; x++) {
+      const v = image.data[row + x];
+      if (Number.isFinite(v)) {
+        sum[out + Math.floor(x / factor)] += v;
+        count[out + Math.floor(x / factor)]++;
+      }
+    }
+  }
+  const data = new Float32Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = count[i] ? sum[i] / count[i] : NaN;
+  return { data, width, height };
 }
 
 function clampCrop(image: ImageData, crop: Rect | undefined): Rect {

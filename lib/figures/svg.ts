@@ -8,7 +8,7 @@
  * @module
  */
 
-import { encodePng } from "../formats/png.ts";
+import { encodePng, type PngPixels } from "../formats/png.ts";
 
 /** Font stack: Roboto is bundled for rasterising; viewers fall back to their sans-serif. */
 export const FONT_FAMILY = "Roboto, 'Helvetica Neue', Arial, sans-serif";
@@ -164,13 +164,31 @@ export function svgRaster(
   box: Rect,
   options: RasterElementOptions = {},
 ): string {
-  const png = encodePng({ ...pixels, channels: 4 });
+  const png = encodePng(compactChannels(pixels));
   const rendering = options.pixelated ?? true
     ? ` image-rendering="optimizeSpeed" style="image-rendering:pixelated"`
     : "";
   return `<image x="${num(box.x)}" y="${num(box.y)}" width="${num(box.width)}" ` +
     `height="${num(box.height)}" preserveAspectRatio="none"${rendering} ` +
     `${options.attributes ?? ""} href="data:image/png;base64,${base64(png)}"/>`;
+}
+
+/** Gray (+ alpha) pixels as 1 (2) channels: gray images encode 2-3x faster and smaller. */
+function compactChannels(pixels: RgbaPixels): PngPixels {
+  const { data, width, height } = pixels;
+  let gray = true, opaque = true;
+  for (let i = 0; i < data.length && gray; i += 4) {
+    gray = data[i] === data[i + 1] && data[i] === data[i + 2];
+    opaque &&= data[i + 3] === 255;
+  }
+  if (!gray) return { data, width, height, channels: 4 };
+  const channels = opaque ? 1 : 2;
+  const out = new Uint8Array(width * height * channels);
+  for (let i = 0, o = 0; i < data.length; i += 4, o += channels) {
+    out[o] = data[i];
+    if (!opaque) out[o + 1] = data[i + 3];
+  }
+  return { data: out, width, height, channels };
 }
 
 /** A d3-like continuous scale: callable, with ticks and a tick formatter. */
