@@ -93,6 +93,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
   const scanRandom = new Random(seeds.nextUint32());
   const backgroundRandom = new Random(seeds.nextUint32());
   const noiseRandom = new Random(seeds.nextUint32());
+  const disorderRandom = new Random(seeds.nextUint32());
 
   const a = o.spacing;
   const rotation = (o.rotation * Math.PI) / 180;
@@ -168,6 +169,18 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
         weight[k] = columnWeights.filmA * (1 + o.gradient * along);
       } else weight[k] = columnWeights.filmB;
     } else weight[k] = isA ? columnWeights.substrateA : columnWeights.substrateB;
+  }
+
+  // Static disorder: every column shifts a little (its polar displacement stays
+  // as it is) and its intensity varies (thickness, vacancies).
+  for (let k = 0; k < n; k++) {
+    const sx = o.positionJitter * disorderRandom.normal();
+    const sy = o.positionJitter * disorderRandom.normal();
+    crystal.x[k] += sx;
+    crystal.y[k] += sy;
+    crystal.x0[k] += sx;
+    crystal.y0[k] += sy;
+    weight[k] *= Math.max(0, 1 + o.intensityJitter * disorderRandom.normal());
   }
 
   const scan = drawScan(scanRandom, { ...o, width, height });

@@ -89,11 +89,15 @@ export interface SynthOptions {
   dislocation?: boolean;
   /** Dislocation core x in px (default: image centre). */
   dislocationX?: number;
-  /** Intrinsic column width (Gaussian sigma) in nm. Default 0.025. */
+  /** Static disorder: random shift of every column, px (standard deviation per axis). Default 0.1. */
+  positionJitter?: number;
+  /** Relative random spread of column intensities (thickness, vacancies). Default 0.05. */
+  intensityJitter?: number;
+  /** Intrinsic column width (Gaussian sigma) in nm. Default 0.03. */
   columnSigma?: number;
-  /** Probe core Gaussian sigma in nm. Default 0.043. */
+  /** Probe core Gaussian sigma in nm. Default 0.045. */
   probeSigma?: number;
-  /** Fraction of the probe's intensity in its broad tail (second Gaussian). Default 0.15. */
+  /** Fraction of the probe's intensity in its broad tail (second Gaussian). Default 0.2. */
   probeTail?: number;
   /** Probe tail Gaussian sigma in nm. Default 0.2. */
   probeTailSigma?: number;
@@ -111,7 +115,7 @@ export interface SynthOptions {
   wobble?: number;
   /** Period in rows of that wobble. Default 170. */
   wobblePeriod?: number;
-  /** Background level as a fraction of the film A column peak. Default 0.1. */
+  /** Background level as a fraction of the film A column peak. Default 0.15. */
   background?: number;
   /** Relative amplitude of the slow background variation. Default 0.3. */
   backgroundVariation?: number;
@@ -143,9 +147,11 @@ export const SYNTH_DEFAULTS: Readonly<Omit<ResolvedSynthOptions, "spacing" | "di
   gradient: 0.1,
   gradientAngle: 0,
   dislocation: false,
-  columnSigma: 0.025,
-  probeSigma: 0.043,
-  probeTail: 0.15,
+  positionJitter: 0.1,
+  intensityJitter: 0.05,
+  columnSigma: 0.03,
+  probeSigma: 0.045,
+  probeTail: 0.2,
   probeTailSigma: 0.2,
   dose: 200,
   readNoise: 2,
@@ -154,7 +160,7 @@ export const SYNTH_DEFAULTS: Readonly<Omit<ResolvedSynthOptions, "spacing" | "di
   stretch: 0.005,
   wobble: 0.4,
   wobblePeriod: 170,
-  background: 0.1,
+  background: 0.15,
   backgroundVariation: 0.3,
 };
 
@@ -195,6 +201,16 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
   check("gradient", finite(o.gradient) && Math.abs(o.gradient) < 2, "|g| < 2");
   check("gradientAngle", finite(o.gradientAngle), "a number of degrees");
   check("dislocationX", finite(o.dislocationX), "a number of px");
+  check(
+    "positionJitter",
+    finite(o.positionJitter) && o.positionJitter >= 0 && o.positionJitter < 5,
+    "in [0, 5) px",
+  );
+  check(
+    "intensityJitter",
+    finite(o.intensityJitter) && o.intensityJitter >= 0 && o.intensityJitter < 1,
+    "in [0, 1)",
+  );
   check("columnSigma", finite(o.columnSigma) && o.columnSigma >= 0, "≥ 0 nm");
   check("probeSigma", finite(o.probeSigma) && o.probeSigma >= 0, "≥ 0 nm");
   check("probeTail", finite(o.probeTail) && o.probeTail >= 0 && o.probeTail < 1, "in [0, 1)");

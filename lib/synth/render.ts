@@ -30,8 +30,13 @@ export interface ColumnList {
   weight: ArrayLike<number>;
 }
 
-/** Number of sigmas a Gaussian is drawn to (exp(-4.5²/2) ≈ 4e-5 of the peak). */
-const REACH = 4.5;
+/**
+ * A Gaussian is drawn out to where it falls below this fraction of an
+ * isolated film A column's peak (0.02 counts at the default dose, far below
+ * the shot noise of the background): ~4.3 sigma for a bright core, ~3 sigma
+ * for the faint probe tail.
+ */
+const CUTOFF = 1e-4;
 
 /**
  * Probe components for column width `columnSigma` and a probe with a core of
@@ -73,10 +78,10 @@ export function drawColumns(
   for (const { sigma, peak } of components) {
     const inv2s2 = 1 / (2 * sigma * sigma);
     const step = Math.exp(-2 * inv2s2);
-    const radius = REACH * sigma;
     for (let k = 0; k < columns.x.length; k++) {
       const amp = peak * columns.weight[k];
-      if (amp === 0) continue;
+      if (!(amp > CUTOFF)) continue;
+      const radius = sigma * Math.sqrt(2 * Math.log(amp / CUTOFF));
       const sx = columns.x[k];
       const sy = columns.y[k];
       const y0 = Math.max(0, Math.ceil((sy - radius - c) / scale + c));
