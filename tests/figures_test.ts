@@ -16,6 +16,7 @@ import {
   histogramFigure,
   imagePanel,
   imageToRgba,
+  lineFigure,
   mosaicFigure,
   percentileRange,
   pointsLayer,
@@ -31,7 +32,7 @@ import {
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import type { RgbaPixels } from "../lib/figures/svg.ts";
-import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 
 function pixel(image: RgbaPixels, x: number, y: number): [number, number, number, number] {
   const o = (Math.round(y) * image.width + Math.round(x)) * 4;
@@ -205,6 +206,29 @@ Deno.test("histogram: bar heights in pixels are proportional to the counts", asy
   assertAlmostEquals(heights[2] / heights[0], 4, 0.1);
 });
 
+Deno.test("line chart: a rising and a falling line cross in the middle", async () => {
+  const svg = lineFigure([0, 1, 2], [
+    { label: "rising", y: [0, 5, 10], color: "#0000ff" },
+    { label: "falling", y: [10, 5, 0], color: "#ff0000" },
+  ], { xLabel: "epoch", logY: false });
+  const image = await svgToRgba(svg);
+  const rowsOf = (want: Rgb) => {
+    const cols = new Map<number, number>();
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width - 100; x++) { // the legend is at the right
+        if (colorDistance(pixel(image, x, y), want) < 60) cols.set(x, y);
+      }
+    }
+    const xs = [...cols.keys()].sort((a, b) => a - b);
+    return { first: cols.get(xs[0])!, last: cols.get(xs[xs.length - 1])!, xs };
+  };
+  const blue = rowsOf([0, 0, 255]), red = rowsOf([255, 0, 0]);
+  assert(blue.first - blue.last > 150, "rising line goes up the plot");
+  assert(red.last - red.first > 150, "falling line goes down");
+  assertAlmostEquals(blue.first, red.last, 8); // both end on the x axis (line caps differ)
+  assertThrows(() => lineFigure([0, 1], [{ label: "short", y: [1] }]), RangeError);
+});
+
 Deno.test("scale bar: round length, and its length in pixels is length / pixel size", async () => {
   assertEquals(chooseScaleBar(500, { value: 0.02, unit: "nm" }), {
     nm: 2,
@@ -213,7 +237,7 @@ Deno.test("scale bar: round length, and its length in pixels is length / pixel s
   });
   assertEquals(chooseScaleBar(512, { value: 30, unit: "pm" })?.nm, 2);
   assertEquals(chooseScaleBar(1000, { value: 0.5, unit: "Å" })?.label, "10 nm");
-  assertEquals(chooseScaleBar(100, { value: 0.01, unit: "nm" })?.label, "200 pm");
+  assertEquals(chooseScaleBar(100, { value: 0.01, unit: "nm" })?.label, "0.2 nm");
   assertEquals(chooseScaleBar(100, undefined), undefined);
   assertEquals(chooseScaleBar(100, { value: 1, unit: "counts" }), undefined);
   // Rendered: a black 500 x 200 image at one output pixel per image pixel.
@@ -253,6 +277,18 @@ Deno.test("points and arrows land at their image positions", async () => {
   assertEquals(at(10, 30).slice(0, 3), [0, 255, 0]);
   assert(colorDistance(at(33, 10), [255, 0, 255]) < 10, "arrow shaft right of its tail");
   assert(colorDistance(at(27, 10), [0, 0, 0]) < 10, "nothing left of the tail");
+  // magnify: 10 (image px per vector px) at 4 screen px per image px is lengthScale 40.
+  const field = { x: [30], y: [10], dx: [1], dy: [0] };
+  const frame = {
+    x: (v: number) => v * 4,
+    y: (v: number) => v * 4,
+    scale: 4,
+    area: { x: 0, y: 0, width: 200, height: 160 },
+  };
+  assertEquals(
+    arrowsLayer(field, { magnify: 10 })(frame),
+    arrowsLayer(field, { lengthScale: 40 })(frame),
+  );
 });
 
 Deno.test("mosaic: tiles in row order with shared normalisation", async () => {

@@ -254,3 +254,67 @@ function densityContours(
     `fill-opacity="0.45" stroke="#6b8fb8" stroke-width="0.5" stroke-opacity="0.5"/>`
   ).join("");
 }
+
+/** One line of a {@linkcode lineFigure}. */
+export interface LineSeries {
+  /** Legend label. */
+  label: string;
+  /** y value at each x (NaN leaves a gap). */
+  y: ArrayLike<number>;
+  /** Line colour, default from the categorical palette. */
+  color?: string;
+}
+
+/** Options for {@linkcode lineFigure}. */
+export interface LineOptions extends ChartOptions {
+  /** Logarithmic y axis (e.g. for losses); non-positive values leave gaps. */
+  logY?: boolean;
+}
+
+/** Lines over a shared x (e.g. training loss per epoch), with a legend when there are several. */
+export function lineFigure(
+  x: ArrayLike<number>,
+  series: readonly LineSeries[],
+  options: LineOptions = {},
+): string {
+  for (const s of series) {
+    if (s.y.length !== x.length) {
+      throw new RangeError(`lineFigure: "${s.label}" has ${s.y.length} values for ${x.length} x`);
+    }
+  }
+  const colors = series.map((s, i) => s.color ?? categoricalColor(i));
+  const legend = series.length > 1
+    ? categoricalLegend(series.map((s, i) => ({ label: s.label, color: colors[i] })), {
+      marker: "square",
+    })
+    : "";
+  const { area } = plotArea(options, legend ? svgSize(legend).width : 0);
+  const usable = (v: number) => Number.isFinite(v) && (!options.logY || v > 0);
+  const ys = series.flatMap((s) => Array.from(s.y).filter(usable));
+  const sx = d3.scaleLinear().domain(finiteExtent(x)).range([area.x, area.x + area.width]);
+  const [lo, hi] = ys.length ? finiteExtent(ys) : [options.logY ? 1 : 0, options.logY ? 10 : 1];
+  const sy = options.logY
+    ? d3.scaleLog().domain([lo, hi > lo ? hi : lo * 10])
+    : d3.scaleLinear().domain([lo, hi]).nice();
+  sy.range([area.y + area.height, area.y]);
+  const lines = series.map((s, k) => {
+    const line = d3.line<number>()
+      .defined((i) => usable(s.y[i]) && Number.isFinite(x[i]))
+      .x((i) => sx(x[i])).y((i) => sy(s.y[i]));
+    const d = line(d3.range(x.length)) ?? "";
+    return `<path d="${d}" fill="none" stroke="${escapeXml(colors[k])}" stroke-width="1.8"/>`;
+  }).join("");
+  const parts = [
+    titleSvg(options, area),
+    lines,
+    axisSvg(sx, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }),
+    axisSvg(sy, { orient: "left", offset: area.x }, {
+      label: options.yLabel ?? (series.length === 1 ? series[0].label : undefined),
+    }),
+  ];
+  if (legend) parts.push(nest(legend, area.x + area.width + 8, area.y));
+  return svgDocument(
+    { width: options.width ?? 440, height: options.height ?? 320 },
+    parts.join(""),
+  );
+}

@@ -154,6 +154,11 @@ export interface ArrowsOptions extends MarkColorOptions {
    * 95th-percentile vector 14 px long (polar displacements are tiny).
    */
   lengthScale?: number;
+  /**
+   * Draw each vector `magnify` times its length in image pixels (e.g. 4 for
+   * "displacements x4"), whatever the zoom; used when `lengthScale` is not given.
+   */
+  magnify?: number;
   /** Shaft width in px, default 1.2. */
   width?: number;
   /** Draw arrows centred on the origin (default) or starting at it. */
@@ -167,7 +172,8 @@ export function arrowsLayer(field: VectorField, options: ArrowsOptions = {}): La
     throw new RangeError("arrowsLayer: x, y, dx and dy differ in length");
   }
   return (frame: ImageFrame) => {
-    const k = options.lengthScale ?? autoLengthScale(field);
+    const k = options.lengthScale ??
+      (options.magnify !== undefined ? options.magnify * frame.scale : autoLengthScale(field));
     const colorOf = markColors({ color: "#f28e2b", ...options });
     const width = options.width ?? 1.2;
     const head = 3 + 1.5 * width;

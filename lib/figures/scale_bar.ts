@@ -13,7 +13,7 @@ export interface ScaleBar {
   nm: number;
   /** Length in image pixels (`nm` / pixel size). */
   pixels: number;
-  /** Label, e.g. "2 nm" or "500 pm" below 1 nm. */
+  /** Label, e.g. "2 nm" or "0.5 nm". */
   label: string;
 }
 
@@ -40,6 +40,6 @@ export function chooseScaleBar(
   // The largest round length not above the target (so the bar never outgrows it).
   const nm = [5, 2, 1].map((m) => m * decade).find((v) => v <= target * (1 + 1e-9)) ?? decade;
   const rounded = Number(nm.toPrecision(6));
-  const label = rounded >= 1 ? `${rounded} nm` : `${Number((rounded * 1000).toPrecision(6))} pm`;
+  const label = `${rounded} nm`;
   return { nm: rounded, pixels: rounded / pixelNm, label };
 }
