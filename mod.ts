@@ -45,7 +45,12 @@ export { imagePanel, imageToRgba, percentileRange } from "./lib/figures/image_pa
 export type { ImageData, ImageFrame, ImagePanelOptions, Layer } from "./lib/figures/image_panel.ts";
 export { arrowsLayer, pointsLayer } from "./lib/figures/layers.ts";
 export type { ArrowsOptions, PointsOptions, VectorField } from "./lib/figures/layers.ts";
-export { histogramCounts, histogramFigure, lineFigure, scatterFigure } from "./lib/figures/charts.ts";
+export {
+  histogramCounts,
+  histogramFigure,
+  lineFigure,
+  scatterFigure,
+} from "./lib/figures/charts.ts";
 export type { HistogramOptions, LineSeries, ScatterOptions } from "./lib/figures/charts.ts";
 export { mosaicFigure, tilesFromStack } from "./lib/figures/mosaic.ts";
 export type { MosaicOptions } from "./lib/figures/mosaic.ts";
