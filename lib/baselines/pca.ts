@@ -1,0 +1,295 @@
+/**
+ * Principal component analysis of a stack of flattened sub-images: the
+ * components (loading maps once reshaped to the window), the explained
+ * variance (scree) and every image's scores.
+ *
+ * Two methods: `exact` (eigendecomposition of the smaller Gram matrix, for
+ * small problems and tests) and `randomized` (Halko, Martinsson & Tropp
+ * 2011: a Gaussian sketch, power iterations with re-orthonormalisation,
+ * then an exact SVD of the small projected matrix — as scikit-learn's
+ * `svd_solver="randomized"`, with the same default number of iterations).
+ * The heavy products run in the SIMD kernels of `lib/linalg/`; centring is
+ * applied implicitly, so the data is never copied centred.
+ *
+ * @module
+ */
+
+import { orthonormalize } from "../linalg/dense.ts";
+import { type WasmMatrix, Workspace } from "../linalg/workspace.ts";
+import { Random } from "../random.ts";
+import { symmetricEigen } from "./eigen.ts";
+import { checkMatrix, type Matrix } from "./matrix.ts";
+
+/** Options of {@linkcode pca}. */
+export interface PcaOptions {
+  /** Number of components (default min(10, rows, cols)). */
+  components?: number;
+  /** `auto` (default): exact when min(rows, cols) ≤ 128, else randomized. */
+  method?: "auto" | "exact" | "randomized";
+  /** Power iterations of the randomized method (default 7, or 4 for many components, as scikit-learn). */
+  powerIterations?: number;
+  /** Extra sketch columns of the randomized method (default 10). */
+  oversamples?: number;
+  /** Seed of the random sketch (default 0). */
+  seed?: number;
+  /** Workspace for the products (e.g. a threaded one); a single-threaded one by default. */
+  workspace?: Workspace;
+}
+
+/** What {@linkcode pca} returns; k is the number of components. */
+export interface PcaResult {
+  /** Mean image (cols). */
+  mean: Float64Array;
+  /** Unit-norm components, k rows of `cols` (loading maps). */
+  components: Float64Array;
+  /** Variance along each component (eigenvalues of the covariance), descending. */
+  explainedVariance: Float64Array;
+  /** `explainedVariance / totalVariance`. */
+  explainedVarianceRatio: Float64Array;
+  /** Total variance of the data (trace of the covariance). */
+  totalVariance: number;
+  /** Singular values of the centred data. */
+  singularValues: Float64Array;
+  /** Scores, `rows x k` row-major: the projection of each centred row. */
+  scores: Float64Array;
+  /** Number of components k. */
+  count: number;
+  /** The method used. */
+  method: "exact" | "randomized";
+}
+
+/** Column means and the total variance (trace of the covariance), in one float64 pass. */
+function meanAndTotalVariance(x: Matrix): { mean: Float64Array; total: number } {
+  const { rows, cols, data } = x;
+  const mean = new Float64Array(cols);
+  const squares = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[o + c];
+      mean[c] += v;
+      squares[c] += v * v;
+    }
+  }
+  let total = 0;
+  for (let c = 0; c < cols; c++) {
+    mean[c] /= rows;
+    total += Math.max(0, squares[c] - rows * mean[c] * mean[c]);
+  }
+  return { mean, total: total / Math.max(1, rows - 1) };
+}
+
+/** Principal components of the rows of `x` (observations) over its columns (features). */
+export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
+  checkMatrix(x, "pca");
+  const small = Math.min(x.rows, x.cols);
+  const k = Math.min(options.components ?? 10, small);
+  if (!(k >= 1) || !Number.isInteger(k)) throw new RangeError(`pca: bad component count ${k}`);
+  const method = options.method === "exact" || options.method === "randomized"
+    ? options.method
+    : small <= 128
+    ? "exact"
+    : "randomized";
+  const { mean, total: totalVariance } = meanAndTotalVariance(x);
+  const ws = options.workspace ?? Workspace.single();
+  const mark = ws.mark();
+  let values: Float64Array, vectors: Float64Array, scores: Float64Array;
+  try {
+    const xm = ws.upload(x.data, x.rows, x.cols);
+    ({ values, vectors } = method === "exact"
+      ? exactAxes(x, mean, k)
+      : randomizedAxes(ws, xm, mean, k, options));
+    scores = project(ws, xm, mean, vectors, k);
+  } finally {
+    ws.release(mark);
+  }
+  const explainedVariance = values.map((v) => Math.max(0, v) / Math.max(1, x.rows - 1));
+  // Sign convention: each component's largest-magnitude score is positive.
+  for (let t = 0; t < k; t++) {
+    let peak = 0;
+    for (let i = 0; i < x.rows; i++) {
+      if (Math.abs(scores[i * k + t]) > Math.abs(peak)) peak = scores[i * k + t];
+    }
+    if (peak < 0) {
+      for (let i = 0; i < x.rows; i++) scores[i * k + t] = -scores[i * k + t];
+      for (let c = 0; c < x.cols; c++) vectors[t * x.cols + c] = -vectors[t * x.cols + c];
+    }
+  }
+  return {
+    mean,
+    components: vectors,
+    explainedVariance,
+    explainedVarianceRatio: explainedVariance.map((v) => totalVariance > 0 ? v / totalVariance : 0),
+    totalVariance,
+    singularValues: values.map((v) => Math.sqrt(Math.max(0, v))),
+    scores,
+    count: k,
+    method,
+  };
+}
+
+/** Scores of the centred rows of `xm` on `k` axes (rows of `axes`). */
+function project(
+  ws: Workspace,
+  xm: WasmMatrix,
+  mean: Float64Array,
+  axes: Float64Array,
+  k: number,
+): Float64Array {
+  const { rows, cols } = xm;
+  const mark = ws.mark();
+  const axesMatrix = ws.upload(axes, k, cols);
+  const product = ws.productNT(xm, axesMatrix);
+  const pv = ws.view(product);
+  const scores = new Float64Array(rows * k);
+  for (let t = 0; t < k; t++) {
+    let offset = 0;
+    for (let c = 0; c < cols; c++) offset += mean[c] * axes[t * cols + c];
+    for (let i = 0; i < rows; i++) scores[i * k + t] = pv[i * product.stride + t] - offset;
+  }
+  ws.release(mark);
+  return scores;
+}
+
+/** Eigenpairs (squared singular values, right singular vectors) by a dense Gram matrix. */
+function exactAxes(
+  x: Matrix,
+  mean: Float64Array,
+  k: number,
+): { values: Float64Array; vectors: Float64Array } {
+  const { rows, cols, data } = x;
+  const centred = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) centred[i * cols + c] = data[i * cols + c] - mean[c];
+  }
+  const vectors = new Float64Array(k * cols);
+  if (cols <= rows) {
+    const gram = new Float64Array(cols * cols); // XᵀX
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      for (let p = 0; p < cols; p++) {
+        const v = centred[o + p];
+        if (v === 0) continue;
+        for (let q = p; q < cols; q++) gram[p * cols + q] += v * centred[o + q];
+      }
+    }
+    for (let p = 0; p < cols; p++) {
+      for (let q = 0; q < p; q++) gram[p * cols + q] = gram[q * cols + p];
+    }
+    const e = symmetricEigen(gram, cols);
+    vectors.set(e.vectors.subarray(0, k * cols));
+    return { values: e.values.slice(0, k), vectors };
+  }
+  const gram = new Float64Array(rows * rows); // XXᵀ
+  for (let p = 0; p < rows; p++) {
+    for (let q = p; q < rows; q++) {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += centred[p * cols + c] * centred[q * cols + c];
+      gram[p * rows + q] = gram[q * rows + p] = s;
+    }
+  }
+  const e = symmetricEigen(gram, rows);
+  for (let t = 0; t < k; t++) {
+    const s = Math.sqrt(Math.max(e.values[t], 0));
+    if (s === 0) continue;
+    const out = vectors.subarray(t * cols, (t + 1) * cols);
+    for (let i = 0; i < rows; i++) {
+      const u = e.vectors[t * rows + i] / s;
+      for (let c = 0; c < cols; c++) out[c] += u * centred[i * cols + c];
+    }
+  }
+  return { values: e.values.slice(0, k), vectors };
+}
+
+/** Top-k eigenpairs of the covariance (unnormalised) by a randomized range finder. */
+function randomizedAxes(
+  ws: Workspace,
+  xm: WasmMatrix,
+  mean: Float64Array,
+  k: number,
+  options: PcaOptions,
+): { values: Float64Array; vectors: Float64Array } {
+  const { rows: n, cols: d } = xm;
+  const l = Math.min(k + (options.oversamples ?? 10), Math.min(n, d));
+  const iterations = options.powerIterations ?? (k < 0.1 * Math.min(n, d) ? 7 : 4);
+  const random = new Random(options.seed ?? 0);
+  const mark = ws.mark();
+  try {
+    // Sketch rows (l x d): Gaussian, then the orthonormal rows of each iterate.
+    const sketch = ws.matrix(l, d, xm.stride);
+    const omega = new Float64Array(l * d);
+    for (let t = 0; t < omega.length; t++) omega[t] = random.normal();
+    ws.write(sketch, omega);
+    const basis = new Float64Array(l * n); // Q, one column after another
+    const q = ws.matrix(n, l);
+    const y = ws.matrix(n, l, q.stride);
+    const z = ws.matrix(l, d, xm.stride);
+    const rangeFromSketch = (rowsOfSketch: Float64Array) => {
+      // Y = Xc Ωᵀ, then Q = orth(Y) (columns of length n).
+      ws.productNTInto(xm, sketch, y);
+      const yv = ws.view(y);
+      for (let j = 0; j < l; j++) {
+        let shift = 0;
+        for (let c = 0; c < d; c++) shift += mean[c] * rowsOfSketch[j * d + c];
+        for (let i = 0; i < n; i++) basis[j * n + i] = yv[i * y.stride + j] - shift;
+      }
+      orthonormalize(basis, l, n);
+      const qv = ws.view(q);
+      for (let j = 0; j < l; j++) {
+        for (let i = 0; i < n; i++) qv[i * q.stride + j] = basis[j * n + i];
+      }
+    };
+    const projectBasis = (): Float64Array => {
+      // B = Qᵀ Xc (l x d), in float64.
+      ws.productTNInto(q, xm, z);
+      const zv = ws.view(z);
+      const b = new Float64Array(l * d);
+      for (let j = 0; j < l; j++) {
+        let colSum = 0;
+        for (let i = 0; i < n; i++) colSum += basis[j * n + i];
+        for (let c = 0; c < d; c++) b[j * d + c] = zv[j * z.stride + c] - colSum * mean[c];
+      }
+      return b;
+    };
+    rangeFromSketch(omega);
+    for (let it = 0; it < iterations; it++) {
+      const b = projectBasis();
+      orthonormalize(b, l, d);
+      ws.write(sketch, b);
+      rangeFromSketch(b);
+    }
+    return smallSvd(projectBasis(), l, d, k);
+  } finally {
+    ws.release(mark);
+  }
+}
+
+/** Top-k right singular vectors and squared singular values of the `l x d` matrix `b`. */
+function smallSvd(
+  b: Float64Array,
+  l: number,
+  d: number,
+  k: number,
+): { values: Float64Array; vectors: Float64Array } {
+  const gram = new Float64Array(l * l);
+  for (let p = 0; p < l; p++) {
+    for (let q = p; q < l; q++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += b[p * d + c] * b[q * d + c];
+      gram[p * l + q] = gram[q * l + p] = s;
+    }
+  }
+  const e = symmetricEigen(gram, l);
+  const vectors = new Float64Array(k * d);
+  for (let t = 0; t < k; t++) {
+    const out = vectors.subarray(t * d, (t + 1) * d);
+    for (let p = 0; p < l; p++) {
+      const u = e.vectors[t * l + p];
+      for (let c = 0; c < d; c++) out[c] += u * b[p * d + c];
+    }
+  }
+  // Normalise explicitly (rather than dividing by sqrt(eigenvalue)) so tiny
+  // singular values do not amplify rounding.
+  orthonormalize(vectors, k, d);
+  return { values: e.values.slice(0, k), vectors };
+}

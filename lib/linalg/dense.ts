@@ -1,0 +1,75 @@
+/**
+ * Small dense linear algebra in float64 for the baselines: Cholesky
+ * factors, triangular solves and orthonormalisation of a few long vectors.
+ * Matrices are row-major Float64Arrays.
+ *
+ * @module
+ */
+
+/**
+ * Lower Cholesky factor L of the symmetric positive-definite `n x n`
+ * matrix `a` (A = L Lᵀ), or undefined when A is not positive definite.
+ */
+export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let s = a[j * n + j];
+    for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+    if (!(s > 0)) return undefined;
+    const diag = Math.sqrt(s);
+    l[j * n + j] = diag;
+    for (let i = j + 1; i < n; i++) {
+      let t = a[i * n + j];
+      for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = t / diag;
+    }
+  }
+  return l;
+}
+
+/** Inverse of the lower-triangular `n x n` matrix `l` (also lower triangular). */
+export function invertLower(l: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    inv[j * n + j] = 1 / l[j * n + j];
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * n + k] * inv[k * n + j];
+      inv[i * n + j] = s / l[i * n + i];
+    }
+  }
+  return inv;
+}
+
+/**
+ * Orthonormalise the `count` vectors of length `n` stored one after another
+ * in `v` (in place), by modified Gram-Schmidt applied twice. A vector that
+ * is (numerically) in the span of the previous ones becomes zero; returns
+ * the number of vectors kept non-zero.
+ */
+export function orthonormalize(v: Float64Array, count: number, n: number): number {
+  let rank = 0;
+  for (let j = 0; j < count; j++) {
+    const vj = v.subarray(j * n, (j + 1) * n);
+    let before = 0;
+    for (let i = 0; i < n; i++) before += vj[i] * vj[i];
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < j; p++) {
+        const vp = v.subarray(p * n, (p + 1) * n);
+        let d = 0;
+        for (let i = 0; i < n; i++) d += vp[i] * vj[i];
+        for (let i = 0; i < n; i++) vj[i] -= d * vp[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += vj[i] * vj[i];
+    if (norm <= 1e-24 * before || norm === 0) {
+      vj.fill(0);
+      continue;
+    }
+    const scale = 1 / Math.sqrt(norm);
+    for (let i = 0; i < n; i++) vj[i] *= scale;
+    rank++;
+  }
+  return rank;
+}
