@@ -291,6 +291,26 @@ Deno.test("points and arrows land at their image positions", async () => {
   );
 });
 
+Deno.test("points coloured by direction use the amplitude-phase map", async () => {
+  const panel = imagePanel({ data: new Float32Array(40 * 20), width: 40, height: 20 }, {
+    width: 160,
+    range: [0, 1],
+    layers: [
+      pointsLayer([10, 30], [10, 10], {
+        angles: [0, Math.PI],
+        amplitudes: [2, 1],
+        radius: 5,
+        stroke: "none",
+        opacity: 1,
+      }),
+    ],
+  });
+  const image = await svgToRgba(panel);
+  const at = (ix: number) => pixel(image, 6 + (ix + 0.5) * 4, 6 + 10.5 * 4);
+  assert(colorDistance(at(10), amplitudePhaseColor(0, 1)) <= 2, `angle 0: ${at(10)}`);
+  assert(colorDistance(at(30), amplitudePhaseColor(Math.PI, 0.5)) <= 2, `angle π: ${at(30)}`);
+});
+
 Deno.test("mosaic: tiles in row order with shared normalisation", async () => {
   const tiles = [0, 1, 2, 3].map((v) => ({
     data: new Float32Array(16).fill(v),

@@ -15,6 +15,7 @@ import {
   axisSvg,
   contentId,
   escapeXml,
+  finiteMinMax,
   FONT_SIZE,
   num,
   type Rect,
@@ -91,15 +92,7 @@ export function histogramCounts(
   options: { bins?: number; domain?: readonly [number, number] } = {},
 ): { edges: number[]; counts: number[] } {
   const bins = Math.max(1, Math.round(options.bins ?? 40));
-  let [lo, hi] = options.domain ?? [Infinity, -Infinity];
-  if (!options.domain) {
-    for (let i = 0; i < values.length; i++) {
-      if (Number.isFinite(values[i])) {
-        lo = Math.min(lo, values[i]);
-        hi = Math.max(hi, values[i]);
-      }
-    }
-  }
+  let [lo, hi] = options.domain ?? finiteMinMax(values);
   if (!(hi > lo)) [lo, hi] = Number.isFinite(lo) ? [lo - 0.5, lo + 0.5] : [0, 1];
   const width = (hi - lo) / bins;
   const edges = d3.range(bins + 1).map((i) => lo + i * width);
@@ -218,13 +211,7 @@ function compareCategories(a: number | string, b: number | string): number {
 }
 
 function finiteExtent(values: ArrayLike<number>): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isFinite(values[i])) {
-      lo = Math.min(lo, values[i]);
-      hi = Math.max(hi, values[i]);
-    }
-  }
+  const [lo, hi] = finiteMinMax(values);
   if (!(hi >= lo)) return [0, 1];
   return hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5];
 }

@@ -7,11 +7,20 @@
  * @module
  */
 
-import { type Colormap, colormap, type ColormapName, cssColor } from "./color.ts";
+import {
+  amplitudePhaseColor,
+  type Colormap,
+  colormap,
+  type ColormapName,
+  cssColor,
+} from "./color.ts";
 import type { ImageFrame, Layer } from "./image_panel.ts";
-import { escapeXml, num } from "./svg.ts";
+import { escapeXml, finiteMinMax, num } from "./svg.ts";
 
-/** How to colour marks: one colour, one colour per mark, or values through a colour map. */
+/**
+ * How to colour marks: one colour, one colour per mark, values through a
+ * colour map, or directions (and strengths) through the amplitude-phase map.
+ */
 export interface MarkColorOptions {
   /** One CSS colour for every mark (default "#e15759"), or one per mark. */
   color?: string | readonly string[];
@@ -21,26 +30,39 @@ export interface MarkColorOptions {
   colormap?: ColormapName | Colormap;
   /** Value range for `values`, default their min and max. */
   domain?: readonly [number, number];
+  /**
+   * Per-mark directions (radians) coloured by the amplitude-phase map
+   * (overrides `values` and `color`), e.g. polarisation or latent angles.
+   */
+  angles?: ArrayLike<number>;
+  /** Per-mark strengths for `angles`, divided by `amplitudeMax`; default all 1. */
+  amplitudes?: ArrayLike<number>;
+  /** Amplitude shown at full chroma, default the largest finite amplitude. */
+  amplitudeMax?: number;
   /** Fill opacity, default 0.9. */
   opacity?: number;
 }
 
 /** Per-mark colour function from {@linkcode MarkColorOptions}. */
 export function markColors(options: MarkColorOptions): (i: number) => string {
+  if (options.angles) {
+    const { angles, amplitudes } = options;
+    const max = options.amplitudeMax ?? (amplitudes ? finiteMinMax(amplitudes)[1] : 1);
+    const scale = max > 0 && Number.isFinite(max) ? 1 / max : 1;
+    // Quantised to 1 degree and 1/32 of the amplitude (invisible steps) so marks group by colour.
+    const step = Math.PI / 180;
+    return (i) => {
+      const a = Math.round(angles[i] / step) * step;
+      const r = amplitudes ? Math.round(amplitudes[i] * scale * 32) / 32 : 1;
+      return cssColor(amplitudePhaseColor(a, r));
+    };
+  }
   if (options.values) {
     const values = options.values;
     const map = typeof options.colormap === "function"
       ? options.colormap
       : colormap(options.colormap ?? "viridis");
-    let [lo, hi] = options.domain ?? [Infinity, -Infinity];
-    if (!options.domain) {
-      for (let i = 0; i < values.length; i++) {
-        if (Number.isFinite(values[i])) {
-          lo = Math.min(lo, values[i]);
-          hi = Math.max(hi, values[i]);
-        }
-      }
-    }
+    const [lo, hi] = options.domain ?? finiteMinMax(values);
     const span = hi > lo ? hi - lo : 1;
     // 256 levels: as many as an 8-bit colour map has, and few enough to group marks by colour.
     return (i) => cssColor(map(Math.round(((values[i] - lo) / span) * 255) / 255));

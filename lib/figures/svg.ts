@@ -45,6 +45,19 @@ export function escapeXml(text: string): string {
   );
 }
 
+/** Smallest and largest finite value, or [Infinity, -Infinity] when there is none. */
+export function finiteMinMax(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return [lo, hi];
+}
+
 /** A coordinate rounded to 0.01 so SVG files stay small. */
 export function num(value: number): string {
   return String(Math.round(value * 100) / 100);
