@@ -129,7 +129,9 @@ if (import.meta.main) {
     run.setSeed(result.meta.options.seed);
     run.setParameters({ ...result.meta.options, dose: String(result.meta.options.dose) });
     for (const [name, data] of Object.entries(synthFiles(result))) await run.write(name, data);
-    if (flags.figure) await writeFigure(run, { name: "preview", svg: synthPreviewFigure(result) });
+    if (flags.figure) {
+      await writeFigure(run, { name: "preview", svg: synthPreviewFigure(result) }, { scale: 1 });
+    }
     run.setExtra({
       counts: result.meta.counts,
       generateMs: Math.round(generated - started),

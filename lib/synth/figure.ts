@@ -1,11 +1,13 @@
 /**
- * The preview figure of a generated image: the whole image, and a zoomed
- * crop with the true B-site displacements as arrows coloured by variant.
+ * The preview figure of a generated image: the whole image, its true
+ * variant map, and a zoomed crop with the true B-site displacements as
+ * arrows coloured by variant.
  *
  * @module
  */
 
-import { categoricalColor } from "../figures/color.ts";
+import type { Image } from "../image.ts";
+import { categoricalColor, type Rgb } from "../figures/color.ts";
 import { arrowsLayer, pointsLayer } from "../figures/layers.ts";
 import { imagePanel } from "../figures/image_panel.ts";
 import { categoricalLegend } from "../figures/legends.ts";
@@ -32,7 +34,43 @@ export function defaultCrop(result: SynthResult): CropBox {
   return { x: Math.round((width - size) / 2), y, size };
 }
 
-/** Two panels: the image, and a crop with the truth's displacements coloured by variant. */
+function hexToRgb(hex: string): Rgb {
+  const v = parseInt(hex.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+/**
+ * A coarse image (1/`factor` of the size) whose pixels hold the variant of
+ * the nearest polar B site (NaN in the substrate and beyond the sites): a
+ * light map of the domains.
+ */
+export function variantMap(result: SynthResult, factor: number): Image {
+  const { image, truth, meta } = result;
+  const width = Math.ceil(image.width / factor);
+  const height = Math.ceil(image.height / factor);
+  const data = new Float32Array(width * height).fill(NaN);
+  const nearest = new Float64Array(width * height).fill(Infinity);
+  const reach = (0.75 * meta.spacingPx) / factor;
+  for (let i = 0; i < truth.x.length; i++) {
+    if (truth.sublattice[i] !== SUBLATTICE_B) continue;
+    const cx = (truth.x[i] + 0.5) / factor - 0.5;
+    const cy = (truth.y[i] + 0.5) / factor - 0.5;
+    for (let y = Math.max(0, Math.ceil(cy - reach)); y <= Math.min(height - 1, cy + reach); y++) {
+      for (let x = Math.max(0, Math.ceil(cx - reach)); x <= Math.min(width - 1, cx + reach); x++) {
+        const d = (x - cx) ** 2 + (y - cy) ** 2;
+        if (d >= nearest[y * width + x]) continue;
+        nearest[y * width + x] = d;
+        data[y * width + x] = truth.variant[i] >= 0 ? truth.variant[i] : NaN;
+      }
+    }
+  }
+  const pixelSize = image.pixelSize
+    ? { value: image.pixelSize.value * factor, unit: image.pixelSize.unit }
+    : undefined;
+  return { data, width, height, pixelSize };
+}
+
+/** Panels: the image, the true variant map, a crop with the true displacements, a legend. */
 export function synthPreviewFigure(
   result: SynthResult,
   crop: CropBox = defaultCrop(result),
@@ -53,6 +91,14 @@ export function synthPreviewFigure(
     title: `synthetic HAADF, seed ${meta.options.seed}`,
     width: 360,
   });
+  const map = imagePanel(variantMap(result, 4), {
+    title: "true variants",
+    width: 360,
+    range: [0, 3],
+    colormap: (t) => hexToRgb(categoricalColor(Math.round(3 * t))),
+    pixelated: false,
+  });
+
   const zoom = imagePanel(image, {
     title: "true B-site displacements (×4)",
     crop: { x: crop.x, y: crop.y, width: crop.size, height: crop.size },
@@ -84,5 +130,5 @@ export function synthPreviewFigure(
     ],
     { title: "truth" },
   );
-  return figureGrid([whole, zoom, legend], { columns: 3 });
+  return figureGrid([whole, map, zoom, legend], { columns: 4 });
 }
