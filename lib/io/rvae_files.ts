@@ -1,0 +1,54 @@
+/**
+ * A trained rVAE on disk: `DIR/config.json` (architecture, prior, data
+ * scaling, tensor table) and `DIR/weights.bin` (float32 LE), and training
+ * checkpoints (one file each). The byte formats live in
+ * `lib/rvae/serialize.ts`; this module only reads and writes files.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { TrainOptions } from "../rvae/config.ts";
+import { createRvae, modelParams, type Rvae } from "../rvae/model.ts";
+import { decodeModel, encodeModel } from "../rvae/serialize.ts";
+import { ensureDir, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
+
+/** The two files a model folder holds, as bytes for `Run.write` or a plain write. */
+export function modelFiles(
+  model: Rvae,
+  training?: Partial<TrainOptions>,
+): { "config.json": string; "weights.bin": Uint8Array } {
+  const { configJson, weights } = encodeModel(
+    model.config,
+    model.normalization,
+    modelParams(model),
+    training,
+  );
+  return { "config.json": configJson, "weights.bin": weights };
+}
+
+/** Save `model` into folder `dir` (created if needed), crash-safely. */
+export async function saveRvae(
+  model: Rvae,
+  dir: string,
+  training?: Partial<TrainOptions>,
+): Promise<void> {
+  await ensureDir(dir);
+  const files = modelFiles(model, training);
+  // Weights first: config.json appearing last marks a complete folder.
+  await writeFileAtomic(join(dir, "weights.bin"), files["weights.bin"]);
+  await writeFileAtomic(join(dir, "config.json"), files["config.json"]);
+}
+
+/** Load a model saved by {@linkcode saveRvae} (on the current tfjs backend). */
+export async function loadRvae(dir: string): Promise<Rvae> {
+  const configPath = join(dir, "config.json");
+  const weightsPath = join(dir, "weights.bin");
+  const configJson = new TextDecoder().decode(await readFileChecked(configPath));
+  const weights = await readFileChecked(weightsPath);
+  const { file, params } = decodeModel(configJson, weights, {
+    config: configPath,
+    weights: weightsPath,
+  });
+  return createRvae(file.config, { params, normalization: file.normalization });
+}

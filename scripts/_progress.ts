@@ -1,0 +1,65 @@
+/**
+ * Training progress for scripts: a one-line progress bar redrawn in place
+ * on a terminal, plain log lines (one per epoch) otherwise.
+ *
+ * @module
+ */
+
+import type { BatchProgress, EpochRecord } from "../lib/rvae/train.ts";
+
+/** What the training loop reports to. */
+export interface ProgressReporter {
+  /** After each batch (drawn on a terminal only, at most ~10 times a second). */
+  batch(progress: BatchProgress): void;
+  /** After each epoch. */
+  epoch(record: EpochRecord): void;
+  /** A notice (rollback and the like). */
+  notice(message: string): void;
+  /** Clear the bar. */
+  done(): void;
+}
+
+/** A reporter writing to `stream` (a terminal gets the bar). */
+export function progressReporter(
+  stream: { isTerminal(): boolean; writeSync(p: Uint8Array): number },
+): ProgressReporter {
+  const tty = stream.isTerminal();
+  const encoder = new TextEncoder();
+  const write = (s: string) => void stream.writeSync(encoder.encode(s));
+  let lastDraw = 0;
+  let barShown = false;
+  const clear = () => {
+    if (barShown) write("\r\x1b[2K");
+    barShown = false;
+  };
+  return {
+    batch(p) {
+      if (!tty) return;
+      const now = performance.now();
+      if (now - lastDraw < 100 && p.batch < p.batches) return;
+      lastDraw = now;
+      const width = 30;
+      const filled = Math.round((p.batch / p.batches) * width);
+      write(
+        `\r\x1b[2Kepoch ${p.epoch}/${p.epochs} [${"#".repeat(filled)}${
+          ".".repeat(width - filled)
+        }] ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)}`,
+      );
+      barShown = true;
+    },
+    epoch(r) {
+      clear();
+      const held = r.validation ? ` held-out ${r.validation.loss.toFixed(3)}` : "";
+      write(
+        `epoch ${r.epoch}: loss ${r.train.loss.toFixed(3)} (reconstruction ${
+          r.train.reconstruction.toFixed(3)
+        }, KL ${r.train.kl.toFixed(3)})${held}, ${r.imagesPerSecond.toFixed(0)} images/s\n`,
+      );
+    },
+    notice(message) {
+      clear();
+      write(`notice: ${message}\n`);
+    },
+    done: clear,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The paper's figures from a trained rVAE, written through a run (SVG + PNG):
+ * - `angle_histogram`: encoded angles with detected peaks and the angles
+ *   between neighbouring peaks (Fig 1d);
+ * - `latent_manifold`: decoded windows over a grid of content values (Fig 1e, 5a/d);
+ * - `latent_scatter`: content latents with their density, coloured by angle (Fig 2e, g);
+ * - `latent_gmm`: a Gaussian mixture on (cos φ, sin φ, content), its clusters
+ *   in latent space and, with positions, in real space (Fig 2h-i, 7);
+ * - with positions (`stack.csv`): real-space maps `map_angle`, `map_shift`,
+ *   `map_z1`, `map_z2` in amplitude-phase colours, the angle as hue (Fig 2a-d, 6).
+ *
+ * @module
+ */
+
+import { gaussianMixture } from "../lib/baselines/gmm.ts";
+import { histogramFigure, scatterFigure } from "../lib/figures/charts.ts";
+import { amplitudePhaseColor, cssColor } from "../lib/figures/color.ts";
+import { mosaicFigure } from "../lib/figures/mosaic.ts";
+import { writeFigure } from "../lib/io/figure.ts";
+import type { Run } from "../lib/io/run.ts";
+import type { AnglePeaks } from "../lib/rvae/angles.ts";
+import { decodeWithPose, type Encoding } from "../lib/rvae/inference.ts";
+import type { Rvae } from "../lib/rvae/model.ts";
+
+/** What the figures are drawn from. */
+export interface RvaeFigureInput {
+  /** The trained model (for the manifold). */
+  model: Rvae;
+  /** Encoded stack. */
+  encoding: Encoding;
+  /** Angle peaks of the encoding. */
+  peaks: AnglePeaks;
+  /** Window centres in the image, when known. */
+  positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+}
+
+const DEG = 180 / Math.PI;
+
+function quantile(values: ArrayLike<number>, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+}
+
+function column(encoding: Encoding, j: number): Float64Array {
+  const k = encoding.content.length / encoding.count;
+  return Float64Array.from({ length: encoding.count }, (_, i) => encoding.content[i * k + j]);
+}
+
+/** Amplitude-phase colours: hue from the angle, chroma from |value| (scaled by its 98th percentile). */
+function phaseColors(angles: ArrayLike<number>, values: ArrayLike<number> | null): string[] {
+  const scale = values ? quantile(Array.from(values, Math.abs), 0.98) || 1 : 1;
+  return Array.from(
+    angles,
+    (a, i) => cssColor(amplitudePhaseColor(a, values ? Math.abs(values[i]) / scale : 1)),
+  );
+}
+
+/** Write every figure the inputs allow; returns the names written. */
+export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promise<string[]> {
+  const { model, encoding, peaks, positions } = input;
+  const k = model.config.latentDim;
+  const written: string[] = [];
+  const write = async (name: string, svg: string) => {
+    await writeFigure(run, { name, svg });
+    written.push(name);
+  };
+
+  const separations = peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", ");
+  await write(
+    "angle_histogram",
+    histogramFigure(Array.from(encoding.angle, (a) => a * DEG), {
+      title: `Encoded angle: ${peaks.peaks.length} peaks` +
+        (separations ? `, ${separations} apart` : ""),
+      xLabel: "angle (degrees)",
+      yLabel: "windows",
+      bins: 72,
+      domain: [0, 360],
+      markers: peaks.peaks.map((p) => ({
+        x: p.angle * DEG,
+        label: `${(p.angle * DEG).toFixed(0)}°`,
+      })),
+    }),
+  );
+
+  if (k >= 1) {
+    const steps = k >= 2 ? 8 : 12;
+    const range = (j: number) => {
+      const c = column(encoding, j);
+      return [quantile(c, 0.02), quantile(c, 0.98)] as const;
+    };
+    const [lo1, hi1] = range(0);
+    const [lo2, hi2] = k >= 2 ? range(1) : [0, 0];
+    const content: number[] = [];
+    const rows = k >= 2 ? steps : 1;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < steps; c++) {
+        const z = new Array(k).fill(0);
+        z[0] = lo1 + ((hi1 - lo1) * c) / (steps - 1);
+        if (k >= 2) z[1] = hi2 - ((hi2 - lo2) * r) / (steps - 1);
+        content.push(...z);
+      }
+    }
+    const decoded = decodeWithPose(model, { content });
+    const s = model.config.size;
+    const tiles = Array.from({ length: rows * steps }, (_, i) => ({
+      data: decoded.subarray(i * s * s, (i + 1) * s * s),
+      width: s,
+      height: s,
+    }));
+    await write(
+      "latent_manifold",
+      mosaicFigure(
+        tiles,
+        {
+          columns: steps,
+          gap: 0,
+          title: k >= 2
+            ? `Decoded latent manifold: z1 ${lo1.toFixed(1)}…${hi1.toFixed(1)} →, z2 ${
+              lo2.toFixed(1)
+            }…${hi2.toFixed(1)} ↓`
+            : `Decoded over z1 ${lo1.toFixed(1)}…${hi1.toFixed(1)}`,
+        } as Parameters<typeof mosaicFigure>[1],
+      ),
+    );
+  }
+
+  const z1 = k >= 1 ? column(encoding, 0) : null;
+  const z2 = k >= 2 ? column(encoding, 1) : null;
+  if (z1) {
+    await write(
+      "latent_scatter",
+      scatterFigure(z1, z2 ?? Array.from(encoding.angle, (a) => a * DEG), {
+        title: "Latents, coloured by encoded angle",
+        xLabel: "z1",
+        yLabel: z2 ? "z2" : "angle (degrees)",
+        color: phaseColors(encoding.angle, null),
+        density: "contours",
+      }),
+    );
+  }
+
+  // GMM on the latents: the angle enters as (cos, sin) so that 0 and 2π coincide.
+  const features = 2 + k;
+  const n = encoding.count;
+  const clusters = Math.max(1, Math.min(peaks.peaks.length || 2, 8, n));
+  if (n >= 4 && clusters >= 2) {
+    const data = new Float32Array(n * features);
+    for (let i = 0; i < n; i++) {
+      data[i * features] = Math.cos(encoding.angle[i]);
+      data[i * features + 1] = Math.sin(encoding.angle[i]);
+      for (let j = 0; j < k; j++) data[i * features + 2 + j] = encoding.content[i * k + j];
+    }
+    const gmm = gaussianMixture({ data, rows: n, cols: features }, clusters, {
+      seed: 0,
+      starts: 3,
+    });
+    const labels = Array.from(gmm.labels, (l) => `cluster ${l + 1}`);
+    await write(
+      "latent_gmm",
+      scatterFigure(
+        Array.from(encoding.angle, (a) => a * DEG),
+        z1 ?? Array.from(encoding.angle, () => 0),
+        {
+          title: `GMM (${clusters} components) on angle and content`,
+          xLabel: "angle (degrees)",
+          yLabel: z1 ? "z1" : "",
+          categories: labels,
+          legendTitle: "GMM",
+        },
+      ),
+    );
+    if (positions) {
+      await write(
+        "map_gmm",
+        scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
+          title: "GMM clusters in real space",
+          xLabel: "x (px)",
+          yLabel: "−y (px)",
+          categories: labels,
+          legendTitle: "GMM",
+          density: "none",
+        }),
+      );
+    }
+  }
+
+  if (positions) {
+    const maps: [string, string, ArrayLike<number> | null][] = [
+      ["map_angle", "Encoded angle (hue)", null],
+      [
+        "map_shift",
+        "Shift |(dx, dy)| (chroma), angle (hue)",
+        Float64Array.from(
+          { length: n },
+          (_, i) => Math.hypot(encoding.shiftPixels[2 * i], encoding.shiftPixels[2 * i + 1]),
+        ),
+      ],
+    ];
+    if (z1) maps.push(["map_z1", "z1 (chroma), angle (hue)", z1]);
+    if (z2) maps.push(["map_z2", "z2 (chroma), angle (hue)", z2]);
+    for (const [name, title, values] of maps) {
+      await write(
+        name,
+        scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
+          title,
+          xLabel: "x (px)",
+          yLabel: "−y (px)",
+          color: phaseColors(encoding.angle, values),
+          density: "none",
+        }),
+      );
+    }
+  }
+  return written;
+}

@@ -1,0 +1,299 @@
+/**
+ * `deno task train STACK.npy --out DIR [--epochs N] [--latent K] [--seed S]
+ * [--encoder mlp|conv] [--decoder fast|faithful] [--resume] ...`: train the
+ * rotationally invariant VAE on a stack of windows and write `model/`
+ * (config.json + weights.bin), `latents.csv` (`i,angle,dx,dy,z1..zK`, plus
+ * `angle_raw`, the raw latent shifts, and `x,y` when `stack.csv` sits beside
+ * the stack), `history.csv`, `checkpoint.bin`, figures and `run.json`.
+ *
+ * A checkpoint is written after every epoch. Ctrl-C lets the current
+ * checkpoint write finish and exits (status 130); `--resume` continues from
+ * it to exactly the result of an uninterrupted run (same backend).
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { decodeNpy } from "../lib/formats/npy.ts";
+import { FormatError, UserError } from "../lib/errors.ts";
+import { formatCsv, numericColumn, parseCsv } from "../lib/io/csv.ts";
+import { modelFiles } from "../lib/io/rvae_files.ts";
+import { Run, sha256Hex } from "../lib/io/run.ts";
+import { readFileChecked } from "../lib/io/atomic_write.ts";
+import { BACKEND_CHOICES, type BackendChoice, initBackend } from "../lib/rvae/backend.ts";
+import {
+  DECODER_KINDS,
+  type DecoderKind,
+  ENCODER_KINDS,
+  type EncoderKind,
+  makeConfig,
+  makeTrainOptions,
+} from "../lib/rvae/config.ts";
+import { createRvae, disposeRvae } from "../lib/rvae/model.ts";
+import { stackNormalization } from "../lib/rvae/normalize.ts";
+import { encodeStack } from "../lib/rvae/inference.ts";
+import { findAnglePeaks } from "../lib/rvae/angles.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
+import { type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
+import { tf } from "../lib/deps.ts";
+import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { progressReporter } from "./_progress.ts";
+import { writeRvaeFigures } from "./_rvae_figures.ts";
+
+const CHECKPOINT = "checkpoint.bin";
+
+/** Read `stack.npy` (N × w × w) into float32 windows. */
+async function readStack(run: Run, path: string): Promise<{ data: Float32Array; size: number }> {
+  const array = decodeNpy(await run.readInput(path), path);
+  if (array.shape.length !== 3 || array.shape[1] !== array.shape[2]) {
+    throw new FormatError(
+      path,
+      `expected a stack N x w x w, got shape (${array.shape.join(", ")})`,
+    );
+  }
+  if (array.shape[0] < 2 || array.shape[1] < 4) {
+    throw new FormatError(path, "needs at least 2 windows of at least 4 x 4 pixels");
+  }
+  const data = Float32Array.from(array.data);
+  if (!data.every(Number.isFinite)) throw new FormatError(path, "contains NaN or infinite values");
+  return { data, size: array.shape[1] };
+}
+
+/** Positions from `stack.csv` beside the stack (columns i,x,y), if present and matching. */
+async function readPositions(
+  stackPath: string,
+  count: number,
+): Promise<{ x: Float64Array; y: Float64Array } | null> {
+  const path = join(dirname(stackPath), "stack.csv");
+  const exists = await Deno.stat(path).then(() => true, () => false);
+  if (!exists) return null;
+  const table = parseCsv(new TextDecoder().decode(await readFileChecked(path)), path);
+  const x = numericColumn(table, "x", path);
+  const y = numericColumn(table, "y", path);
+  if (x.length !== count) {
+    throw new FormatError(path, `has ${x.length} rows but the stack has ${count} windows`);
+  }
+  return { x, y };
+}
+
+if (import.meta.main) {
+  await runMain(async (track) => {
+    const cmd = program("train", "Train the rotationally invariant VAE on a stack of windows")
+      .argument("<stack>", "stack.npy (N x w x w)")
+      .requiredOption("--out <dir>", "output folder")
+      .option("--epochs <n>", "passes over the training set", intFlag("--epochs", 1, 100000))
+      .option("--latent <k>", "number of content latents", intFlag("--latent", 0, 64), 2)
+      .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
+      .option(
+        "--encoder <kind>",
+        "mlp (AtomAI's default) or conv (the paper's)",
+        choiceFlag("--encoder", ENCODER_KINDS),
+        "mlp" as EncoderKind,
+      )
+      .option(
+        "--decoder <kind>",
+        "fast (canonical image + bilinear resampling) or faithful (AtomAI's coordinate network)",
+        choiceFlag("--decoder", DECODER_KINDS),
+        "fast" as DecoderKind,
+      )
+      .option("--no-translation", "no shift latents (angle and content only)")
+      .option("--lr <rate>", "Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
+      .option("--batch <n>", "batch size", intFlag("--batch", 1, 4096))
+      .option("--holdout <fraction>", "held-out fraction", numberFlag("--holdout", 0, 0.9))
+      .option(
+        "--angle-prior <rad>",
+        "prior width p of the angle",
+        numberFlag("--angle-prior", 1e-3, 10),
+      )
+      .option("--reference", "AtomAI's training exactly: lr 1e-4, no annealing, no content delay")
+      .option(
+        "--backend <name>",
+        "tfjs backend: auto, wasm or cpu",
+        choiceFlag("--backend", BACKEND_CHOICES),
+        "auto" as BackendChoice,
+      )
+      .option("--resume", "continue from DIR/checkpoint.bin");
+    parseArgs(cmd);
+    const flags = cmd.opts();
+    const stackPath = cmd.args[0];
+    const outDir = flags.out;
+    const run = new Run({ script: "train", outDir });
+    track(run);
+
+    const { data, size } = await readStack(run, stackPath);
+    const count = data.length / (size * size);
+    const positions = await readPositions(stackPath, count);
+    const dataSha256 = await sha256Hex(new Uint8Array(data.buffer));
+    const backend = await initBackend({ backend: flags.backend });
+    run.setBackend(backend, tf.version_core);
+
+    const config = makeConfig(size, {
+      latentDim: flags.latent,
+      encoder: flags.encoder,
+      decoder: flags.decoder,
+      translation: flags.translation,
+      ...(flags.anglePrior !== undefined ? { anglePrior: flags.anglePrior } : {}),
+    });
+    const base = flags.reference
+      ? {
+        ...makeTrainOptions({
+          angleAnnealEpochs: 0,
+          angleNoise: 0,
+          contentDelayEpochs: 0,
+          learningRate: 1e-4,
+        }),
+      }
+      : makeTrainOptions();
+    const training = makeTrainOptions({
+      ...base,
+      seed: flags.seed,
+      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+      ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+      ...(flags.holdout !== undefined ? { validationFraction: flags.holdout } : {}),
+    });
+    const normalization = stackNormalization(data);
+
+    let resume: TrainCheckpoint | undefined;
+    if (flags.resume) {
+      const path = join(outDir, CHECKPOINT);
+      const { checkpoint, context } = decodeCheckpoint(await readFileChecked(path), path);
+      if (context.dataSha256 !== dataSha256) {
+        throw new UserError(path, `was made from another stack than ${stackPath}`);
+      }
+      if (JSON.stringify(context.config) !== JSON.stringify(config)) {
+        throw new UserError(
+          path,
+          "was made with other model flags (--latent/--encoder/--decoder/...)",
+        );
+      }
+      const { epochs: _a, ...savedRest } = context.training;
+      const { epochs: _b, ...givenRest } = training;
+      if (JSON.stringify(savedRest) !== JSON.stringify(givenRest)) {
+        throw new UserError(path, "was made with other training flags (--seed/--lr/--batch/...)");
+      }
+      resume = checkpoint;
+    }
+    run.setSeed(training.seed);
+    run.setParameters({
+      stack: stackPath,
+      ...config,
+      ...training,
+      normalization,
+      resume: !!resume,
+    });
+
+    const model = createRvae(config, { seed: training.seed, normalization });
+    let interrupted = false;
+    const onSigint = () => {
+      interrupted = true;
+    };
+    Deno.addSignalListener("SIGINT", onSigint);
+    const progress = progressReporter(Deno.stderr);
+    const started = performance.now();
+    const result = await trainRvae(model, data, {
+      ...training,
+      resume,
+      hooks: {
+        onBatch: (p) => progress.batch(p),
+        onEpoch: (r) => progress.epoch(r),
+        onNotice: (m) => progress.notice(m),
+        shouldStop: () => interrupted,
+        onCheckpoint: async (checkpoint) => {
+          await run.write(
+            CHECKPOINT,
+            encodeCheckpoint(checkpoint, { config, normalization, training, dataSha256 }),
+          );
+        },
+      },
+    });
+    Deno.removeSignalListener("SIGINT", onSigint);
+    progress.done();
+    const seconds = (performance.now() - started) / 1000;
+    run.setExtra({
+      epochsCompleted: result.history.length,
+      trainSeconds: Math.round(seconds * 10) / 10,
+      imagesPerSecond: Math.round(
+        result.history.slice(resume?.epoch ?? 0).reduce((s, r) => s + r.imagesPerSecond, 0) /
+          Math.max(1, result.history.length - (resume?.epoch ?? 0)),
+      ),
+    });
+    if (result.stopped) {
+      run.setExtra({ interrupted: true });
+      await run.finish();
+      console.error(
+        `train: interrupted after epoch ${result.history.length}; ` +
+          `continue with the same command plus --resume`,
+      );
+      Deno.exit(130);
+    }
+
+    for (const [name, bytes] of Object.entries(modelFiles(model, training))) {
+      await run.write(`model/${name}`, bytes);
+    }
+    const encoding = encodeStack(model, data);
+    const k = config.latentDim;
+    const latentColumns: Record<string, ArrayLike<number>> = {
+      i: Float64Array.from({ length: count }, (_, i) => i),
+      angle: encoding.angle,
+      dx: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i]),
+      dy: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i + 1]),
+    };
+    for (let j = 0; j < k; j++) {
+      latentColumns[`z${j + 1}`] = Float64Array.from(
+        { length: count },
+        (_, i) => encoding.content[i * k + j],
+      );
+    }
+    latentColumns.angle_raw = encoding.angleRaw;
+    if (config.translation) {
+      const l = encoding.latents;
+      latentColumns.shift_x_latent = Float64Array.from(
+        { length: count },
+        (_, i) => encoding.mean[i * l + 1],
+      );
+      latentColumns.shift_y_latent = Float64Array.from(
+        { length: count },
+        (_, i) => encoding.mean[i * l + 2],
+      );
+    }
+    latentColumns.angle_sd = Float64Array.from(
+      { length: count },
+      (_, i) => encoding.sd[i * encoding.latents],
+    );
+    if (positions) {
+      latentColumns.x = positions.x;
+      latentColumns.y = positions.y;
+    }
+    await run.write("latents.csv", formatCsv(latentColumns));
+    await run.write(
+      "history.csv",
+      formatCsv({
+        epoch: result.history.map((r) => r.epoch),
+        train_loss: result.history.map((r) => r.train.loss),
+        train_reconstruction: result.history.map((r) => r.train.reconstruction),
+        train_kl: result.history.map((r) => r.train.kl),
+        validation_loss: result.history.map((r) => r.validation?.loss ?? NaN),
+        learning_rate: result.history.map((r) => r.learningRate),
+        images_per_second: result.history.map((r) => r.imagesPerSecond),
+      }),
+    );
+    const peaks = findAnglePeaks(encoding.angle);
+    run.setExtra({
+      anglePeaksDeg: peaks.peaks.map((p) => Math.round((p.angle * 1800) / Math.PI) / 10),
+      peakSeparationsDeg: peaks.separationsDeg.map((s) => Math.round(s * 10) / 10),
+    });
+    await writeRvaeFigures(run, { model, encoding, peaks, positions });
+    disposeRvae(model);
+    await run.finish();
+    const last = result.history[result.history.length - 1];
+    console.log(
+      `train: ${count} windows, ${result.history.length} epochs, loss ${
+        last.train.loss.toFixed(2)
+      }` +
+        ` (held-out ${last.validation?.loss.toFixed(2) ?? "-"}), angle peaks ` +
+        `${peaks.peaks.length} (${peaks.separationsDeg.map((s) => s.toFixed(0)).join("°, ")}°)` +
+        `, ${seconds.toFixed(0)} s on ${backend} -> ${outDir}`,
+    );
+  });
+}
