@@ -1,0 +1,77 @@
+/**
+ * Synth speed: `generateHaadf` at 1024² (render, background, shot and read
+ * noise) against a baseline measured in the same run — one `Math.exp` per
+ * pixel of the same image, the least any rendering of it must do — and the
+ * whole `deno task synth --size 1024` as a child process against the same
+ * script's `--help` (start-up and module loading alone).
+ *
+ * @module
+ */
+
+import { generateHaadf } from "../../lib/synth/generate.ts";
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function timeSync(repeats: number, fn: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+async function timeChild(args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    const out = await new Deno.Command("deno", { args, stdout: "null", stderr: "piped" }).output();
+    if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+/** Run the synth benchmark. */
+export async function run(): Promise<void> {
+  const side = 1024;
+  const sink = new Float64Array(side * side);
+  const baseline = timeSync(5, () => {
+    for (let i = 0; i < sink.length; i++) sink[i] = Math.exp(-(i % side) * 1e-3);
+  });
+  generateHaadf({ seed: 1, width: 128, height: 128 }); // warm the JIT
+  const generate = timeSync(5, () => generateHaadf({ seed: 3, width: side, height: side }));
+  const noiseless = timeSync(
+    5,
+    () => generateHaadf({ seed: 3, width: side, height: side, dose: Infinity }),
+  );
+  console.log(`baseline (one exp per pixel, ${side}²): ${baseline.toFixed(1)} ms`);
+  console.log(
+    `generateHaadf ${side}²: ${generate.toFixed(0)} ms (${
+      (generate / baseline).toFixed(1)
+    }x baseline)`,
+  );
+  console.log(
+    `  of which noiseless render: ${noiseless.toFixed(0)} ms (${
+      (noiseless / baseline).toFixed(1)
+    }x)`,
+  );
+
+  const out = await Deno.makeTempDir({ prefix: "bench_synth_" });
+  try {
+    const task = ["run", "--allow-read=.,/tmp", "--allow-write=.,/tmp", "scripts/synth.ts"];
+    const help = await timeChild([...task, "--help"]);
+    const whole = await timeChild([...task, "--out", out, "--seed", "3", "--size", String(side)]);
+    console.log(`synth --help (start-up baseline): ${help.toFixed(0)} ms`);
+    console.log(
+      `synth --seed 3 --size ${side} (all files): ${whole.toFixed(0)} ms ` +
+        `(${(whole / help).toFixed(1)}x start-up; ${(whole - help).toFixed(0)} ms of work)`,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+}
