@@ -86,6 +86,15 @@ Deno.test("grayscale panel: a gradient renders its gray level at the expected pi
   }
 });
 
+Deno.test("enlarged images show crisp pixels (nearest neighbour)", async () => {
+  const svg = imagePanel({ data: new Float32Array([0, 1]), width: 2, height: 1 }, {
+    width: 200,
+    percentiles: [0, 100],
+  });
+  const image = await svgToRgba(svg);
+  assertEquals([90, 98, 102, 110].map((x) => pixel(image, 6 + x, 6 + 50)[0]), [0, 0, 255, 255]);
+});
+
 Deno.test("large images are block-averaged before embedding, in register", async () => {
   const width = 1200, height = 600;
   const data = new Float32Array(width * height);
@@ -321,6 +330,20 @@ Deno.test("mosaic: tiles in row order with shared normalisation", async () => {
   const image = await svgToRgba(svg);
   const centre = (c: number, r: number) => pixel(image, 8 + c * 20 + 10, 6 + r * 20 + 10)[0];
   assertEquals([centre(0, 0), centre(1, 0), centre(0, 1), centre(1, 1)], [0, 85, 170, 255]);
+  // With a gap: 5 px requested = 1 tile pixel at 5 px per tile pixel; the gap shows the background.
+  const gapped = await svgToRgba(
+    mosaicFigure(
+      [0, 0, 1, 0].map((v) => ({ data: new Float32Array(16).fill(v), width: 4, height: 4 })),
+      {
+        columns: 2,
+        tileSize: 20,
+        gap: 5,
+        percentiles: [0, 100],
+      },
+    ),
+  );
+  const row = 6 + 10;
+  assertEquals([27, 29, 30, 32, 34].map((x) => pixel(gapped, x, row)[0]), [0, 255, 255, 255, 0]);
 });
 
 Deno.test("scatter and grid compose into one document of the expected size", async () => {

@@ -16,7 +16,7 @@ export interface MosaicOptions {
   columns?: number;
   /** Display size of one tile in px, default so the mosaic is about 480 px wide (24-120). */
   tileSize?: number;
-  /** Gap between tiles in px, default 2 (0 for a seamless manifold). */
+  /** Gap between tiles in px, default 2 (0 for a seamless manifold); rounded to whole tile pixels. */
   gap?: number;
   /** "shared" (default) clips all tiles at the same percentiles; "each" normalises every tile. */
   normalize?: "shared" | "each";
@@ -64,10 +64,13 @@ export function mosaicFigure(tiles: readonly ImageData[], options: MosaicOptions
   const tw = Math.max(...tiles.map((t) => t.width)), th = Math.max(...tiles.map((t) => t.height));
   const tileSize = options.tileSize ??
     Math.max(24, Math.min(120, Math.floor((480 - 2 * (columns - 1)) / columns)));
-  const gap = options.gap ?? 2;
   const tileH = (tileSize * th) / tw;
-  // One raster for all tiles: each tile at native resolution, gaps one pixel per display gap.
-  const gapPx = gap > 0 ? Math.max(1, Math.round((gap * tw) / tileSize)) : 0;
+  // One raster for all tiles, each at native resolution; the gap is a whole number of
+  // raster pixels, so the display gap is rounded to that and frames and labels stay in register.
+  const gapPx = (options.gap ?? 2) > 0
+    ? Math.max(1, Math.round(((options.gap ?? 2) * tw) / tileSize))
+    : 0;
+  const gap = (gapPx * tileSize) / tw;
   const rasterW = columns * tw + (columns - 1) * gapPx, rasterH = rows * th + (rows - 1) * gapPx;
   const raster = new Uint8Array(rasterW * rasterH * 4);
   const shared = (options.normalize ?? "shared") === "shared"

@@ -179,7 +179,7 @@ export function svgRaster(
 ): string {
   const png = encodePng(compactChannels(pixels));
   const rendering = options.pixelated ?? true
-    ? ` image-rendering="optimizeSpeed" style="image-rendering:pixelated"`
+    ? ` image-rendering="optimizeSpeed"` // resvg's nearest-neighbour; browsers: crisp-edges
     : "";
   return `<image x="${num(box.x)}" y="${num(box.y)}" width="${num(box.width)}" ` +
     `height="${num(box.height)}" preserveAspectRatio="none"${rendering} ` +
