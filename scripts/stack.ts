@@ -1,0 +1,139 @@
+/**
+ * `deno task stack IMAGE --atoms atoms.csv --out DIR [--window 48]
+ * [--sublattice B] [--centring bilinear|integer] [--normalize minmax|max|zscore|none]
+ * [--per-window]`: cut square windows centred on the atoms of one sublattice
+ * and write `stack.npy` (N x w x w float32), `stack.csv` (`i,x,y,atom`),
+ * the figures `stack_windows` (a mosaic of sample windows) and
+ * `stack_overview` (kept and dropped centres on the image), and `run.json`.
+ *
+ * @module
+ */
+
+import { UserError } from "../lib/errors.ts";
+import { FormatError } from "../lib/errors.ts";
+import { decodeImage } from "../lib/formats/decode.ts";
+import { numericColumn, parseCsv, stringColumn } from "../lib/io/csv.ts";
+import { writeFigure } from "../lib/io/figure.ts";
+import { Run } from "../lib/io/run.ts";
+import { stackFiles } from "../lib/io/stack_files.ts";
+import {
+  type Centring,
+  CENTRINGS,
+  extractStack,
+  type Normalization,
+  NORMALIZATIONS,
+} from "../lib/stack.ts";
+import { stackMosaicFigure, stackOverviewFigure } from "../lib/stack_figures.ts";
+import { choiceFlag, intFlag, parseArgs, program, runMain } from "./_cli.ts";
+
+/** Rows of atoms.csv on `sublattice` ("all" for every row): coordinates and row numbers. */
+export function selectAtoms(
+  text: string,
+  path: string,
+  sublattice: string,
+): { x: Float64Array; y: Float64Array; rows: Int32Array } {
+  const table = parseCsv(text, path);
+  const x = numericColumn(table, "x", path);
+  const y = numericColumn(table, "y", path);
+  if (sublattice === "all") return { x, y, rows: Int32Array.from(x, (_, i) => i) };
+  if (!table.header.includes("sublattice")) {
+    throw new FormatError(
+      path,
+      `missing column "sublattice" (needed for --sublattice ${sublattice}; use --sublattice all)`,
+    );
+  }
+  const labels = stringColumn(table, "sublattice", path);
+  const rows = Int32Array.from(labels.flatMap((s, i) => s === sublattice ? [i] : []));
+  if (rows.length === 0) {
+    const have = [...new Set(labels)].sort().join(", ") || "none";
+    throw new UserError(
+      path,
+      `no atoms on sublattice ${sublattice} (sublattices present: ${have})`,
+    );
+  }
+  return {
+    x: Float64Array.from(rows, (i) => x[i]),
+    y: Float64Array.from(rows, (i) => y[i]),
+    rows,
+  };
+}
+
+if (import.meta.main) {
+  await runMain(async (track) => {
+    const cmd = program("stack", "Cut windows centred on the atoms of one sublattice")
+      .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hspy)")
+      .requiredOption("--atoms <csv>", "atoms.csv with columns x,y[,sublattice]")
+      .requiredOption("--out <dir>", "output folder")
+      .option("--window <px>", "window side in px", intFlag("--window", 4, 1024), 48)
+      .option("--sublattice <name>", "sublattice to centre on (A, B, or all)", "B")
+      .option(
+        "--centring <how>",
+        "bilinear (sub-pixel, default) or integer (AtomAI)",
+        choiceFlag("--centring", CENTRINGS),
+        "bilinear" as Centring,
+      )
+      .option(
+        "--normalize <how>",
+        "minmax to [0,1] (default), max (divide by the maximum), zscore or none",
+        choiceFlag("--normalize", NORMALIZATIONS),
+        "minmax" as Normalization,
+      )
+      .option("--per-window", "normalise each window on its own instead of the whole stack")
+      .option("--no-figures", "skip the figures");
+    parseArgs(cmd);
+    const flags = cmd.opts();
+    const imagePath = cmd.args[0];
+    const run = new Run({ script: "stack", outDir: flags.out });
+    track(run);
+    const started = performance.now();
+    const image = await decodeImage(await run.readInput(imagePath), imagePath);
+    const atomsText = new TextDecoder().decode(await run.readInput(flags.atoms));
+    const centres = selectAtoms(atomsText, flags.atoms, flags.sublattice);
+    const stack = extractStack(image, centres, {
+      window: flags.window,
+      centring: flags.centring,
+      normalization: flags.normalize,
+      perWindow: flags.perWindow === true,
+    });
+    if (stack.count === 0) {
+      throw new UserError(
+        imagePath,
+        `every one of the ${centres.x.length} windows of ${flags.window} px crosses the border ` +
+          `or holds NaN pixels (image ${image.width} x ${image.height}); try a smaller --window`,
+      );
+    }
+    run.setParameters({
+      image: imagePath,
+      atoms: flags.atoms,
+      window: flags.window,
+      sublattice: flags.sublattice,
+      centring: flags.centring,
+      normalize: flags.normalize,
+      perWindow: flags.perWindow === true,
+    });
+    for (const [name, data] of Object.entries(stackFiles(stack, centres.rows))) {
+      await run.write(name, data);
+    }
+    if (flags.figures) {
+      await writeFigure(run, { name: "stack_windows", svg: stackMosaicFigure(stack) });
+      await writeFigure(run, {
+        name: "stack_overview",
+        svg: stackOverviewFigure(image, centres, stack),
+      });
+    }
+    run.setExtra({
+      atoms: centres.x.length,
+      kept: stack.count,
+      droppedBorder: stack.droppedBorder,
+      droppedNonFinite: stack.droppedNonFinite,
+      scaling: { offset: stack.offset, scale: stack.scale },
+      totalMs: Math.round(performance.now() - started),
+    });
+    await run.finish();
+    console.log(
+      `stack: ${stack.count} windows of ${stack.window} px from ${centres.x.length} ` +
+        `${flags.sublattice} atoms (${stack.droppedBorder} across the border, ` +
+        `${stack.droppedNonFinite} with NaN pixels) -> ${flags.out}`,
+    );
+  });
+}
