@@ -11,7 +11,9 @@
  * @module
  */
 
+import { median } from "./atoms/polarization.ts";
 import { KDBush } from "./deps.ts";
+import { angleDelta, wrapAngle } from "./rvae/angles.ts";
 
 /** Points, optionally labelled with a sublattice ("A"/"B" or 0/1). */
 export interface ScoredPoints {
@@ -114,13 +116,6 @@ export function estimateCell(
     }
   }
   return median(nearest);
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A predicate "inside the scored area" for points, from the options and the truth. */
@@ -267,8 +262,7 @@ export interface PolarizationScore {
 
 /** Smallest absolute difference of two angles (radians), in [0, π]. */
 export function angleDifference(a: number, b: number): number {
-  const d = Math.abs((((a - b) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI));
-  return d > Math.PI ? 2 * Math.PI - d : d;
+  return Math.abs(angleDelta(a, b));
 }
 
 /** Score found polarisation vectors against the truth's polar B sites (variant ≥ 0). */
@@ -378,7 +372,7 @@ export function angleVariantAgreement(
  */
 function bestOffset(differences: number[], tolerance: number): { hits: number; offset: number } {
   const twoPi = 2 * Math.PI;
-  const d = differences.map((v) => ((v % twoPi) + twoPi) % twoPi).sort((a, b) => a - b);
+  const d = differences.map(wrapAngle).sort((a, b) => a - b);
   const n = d.length;
   const window = Math.min(2 * tolerance, twoPi);
   const at = (k: number) => d[k % n] + (k >= n ? twoPi : 0);
@@ -400,7 +394,7 @@ function bestOffset(differences: number[], tolerance: number): { hits: number; o
     sx += Math.cos(d[k % n]);
     sy += Math.sin(d[k % n]);
   }
-  return { hits, offset: ((Math.atan2(sy, sx) % twoPi) + twoPi) % twoPi };
+  return { hits, offset: wrapAngle(Math.atan2(sy, sx)) };
 }
 
 /**

@@ -9,6 +9,7 @@
 
 import type { Image } from "../image.ts";
 import { Random } from "../random.ts";
+import { wrapAngle } from "../rvae/angles.ts";
 import { VERSION } from "../version.ts";
 import { stripeLayout, variantAngle } from "./domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
@@ -237,16 +238,13 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
       perVariant[truth.variant[i]]++;
     }
   }
-  const twoPi = 2 * Math.PI;
   const meta: SynthMeta = {
     generator: `ferrovae synth ${VERSION}`,
     options: o,
     spacingPx: a,
     cellNm: a * o.pixelSize,
     pixelSize: { value: o.pixelSize, unit: "nm" },
-    variantAngles: [0, 1, 2, 3].map((k) =>
-      (((variantAngle(k) + rotation) % twoPi) + twoPi) % twoPi
-    ),
+    variantAngles: [0, 1, 2, 3].map((k) => wrapAngle(variantAngle(k) + rotation)),
     columnWeights,
     sigmaPx: components.map((c) => c.sigma),
     interfaceY: Number.isFinite(interfaceV)

@@ -11,13 +11,13 @@
 
 import type { Random } from "../random.ts";
 
-/** A drawn scan: the smooth distortion and one jitter offset per row. */
-export interface Scan {
+/** The smooth scan distortion. */
+export interface ScanGeometry {
   /** Image width in px. */
   width: number;
   /** Image height in px. */
   height: number;
-  /** x shift per row from the image centre (drift shear). */
+  /** x shift per row from the image centre (drift shear), px. */
   shear: number;
   /** Relative stretch of the row spacing (slow-scan drift). */
   stretch: number;
@@ -25,6 +25,10 @@ export interface Scan {
   wobble: number;
   /** Wobble period, rows. */
   wobblePeriod: number;
+}
+
+/** A drawn scan: the smooth distortion and one jitter offset per row. */
+export interface Scan extends ScanGeometry {
   /** Wobble phase, radians. */
   wobblePhase: number;
   /** Random x offset of each row, px. */
@@ -32,19 +36,7 @@ export interface Scan {
 }
 
 /** Options for {@linkcode drawScan}. */
-export interface ScanOptions {
-  /** Image width in px. */
-  width: number;
-  /** Image height in px. */
-  height: number;
-  /** Drift shear, px per row. */
-  shear: number;
-  /** Drift stretch. */
-  stretch: number;
-  /** Wobble amplitude, px. */
-  wobble: number;
-  /** Wobble period, rows. */
-  wobblePeriod: number;
+export interface ScanOptions extends ScanGeometry {
   /** Row jitter standard deviation, px. */
   rowJitter: number;
 }
