@@ -43,7 +43,7 @@ export {
 export type { AmplitudePhaseOptions, Colormap, ColormapName, Rgb } from "./lib/figures/color.ts";
 export { imagePanel, imageToRgba, percentileRange } from "./lib/figures/image_panel.ts";
 export type { ImageData, ImageFrame, ImagePanelOptions, Layer } from "./lib/figures/image_panel.ts";
-export { arrowsLayer, pointsLayer } from "./lib/figures/layers.ts";
+export { arrowsLayer, categoryLegend, pointsLayer } from "./lib/figures/layers.ts";
 export type { ArrowsOptions, PointsOptions, VectorField } from "./lib/figures/layers.ts";
 export {
   histogramCounts,

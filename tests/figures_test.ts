@@ -9,6 +9,7 @@ import { decodePng } from "../lib/formats/png.ts";
 import {
   amplitudePhaseColor,
   arrowsLayer,
+  categoryLegend,
   chooseScaleBar,
   colorWheelSvg,
   figureGrid,
@@ -318,6 +319,31 @@ Deno.test("points coloured by direction use the amplitude-phase map", async () =
   const at = (ix: number) => pixel(image, 6 + (ix + 0.5) * 4, 6 + 10.5 * 4);
   assert(colorDistance(at(10), amplitudePhaseColor(0, 1)) <= 2, `angle 0: ${at(10)}`);
   assert(colorDistance(at(30), amplitudePhaseColor(Math.PI, 0.5)) <= 2, `angle π: ${at(30)}`);
+});
+
+Deno.test("points coloured by category match their legend entries", async () => {
+  const sublattice = ["B", "A", "B"];
+  const legend = categoryLegend(sublattice);
+  assertEquals(legend.map((e) => e.label), ["A", "B"]);
+  const panel = imagePanel({ data: new Float32Array(30 * 10), width: 30, height: 10 }, {
+    width: 120,
+    range: [0, 1],
+    layers: [pointsLayer([5, 15, 25], [5, 5, 5], {
+      categories: sublattice,
+      radius: 5,
+      stroke: "none",
+      opacity: 1,
+    })],
+  });
+  const image = await svgToRgba(panel);
+  const at = (ix: number) => pixel(image, 6 + (ix + 0.5) * 4, 6 + 5.5 * 4);
+  const rgb = (css: string) => {
+    const c = d3.rgb(css);
+    return [c.r, c.g, c.b];
+  };
+  assert(colorDistance(at(5), rgb(legend[1].color)) <= 1, "B");
+  assert(colorDistance(at(15), rgb(legend[0].color)) <= 1, "A");
+  assert(legend[0].color !== legend[1].color, "two distinct colours");
 });
 
 Deno.test("mosaic: tiles in row order with shared normalisation", async () => {

@@ -8,7 +8,7 @@
 
 import { d3 } from "../deps.ts";
 import { categoricalColor } from "./color.ts";
-import { type MarkColorOptions, markColors, markersSvg } from "./layers.ts";
+import { categoryLegend, type MarkColorOptions, markColors, markersSvg } from "./layers.ts";
 import { categoricalLegend } from "./legends.ts";
 import { nest } from "./image_panel.ts";
 import {
@@ -138,9 +138,7 @@ export function histogramFigure(values: ArrayLike<number>, options: HistogramOpt
 
 /** Options for {@linkcode scatterFigure}. */
 export interface ScatterOptions extends ChartOptions, MarkColorOptions {
-  /** Category of each point (colours from the categorical palette; adds a legend). */
-  categories?: ArrayLike<number | string>;
-  /** Legend title for `categories`. */
+  /** Legend title when points are coloured by `categories` (which adds a legend). */
   legendTitle?: string;
   /** Point radius in px, default 2.5 (1.5 above 5000 points). */
   radius?: number;
@@ -158,22 +156,14 @@ export function scatterFigure(
 ): string {
   if (x.length !== y.length) throw new RangeError(`scatterFigure: ${x.length} x but ${y.length} y`);
   const n = x.length;
-  const categories = options.categories;
-  const names = categories ? [...new Set(Array.from(categories))].sort(compareCategories) : [];
-  const legend = categories
-    ? categoricalLegend(
-      names.map((name, i) => ({ label: String(name), color: categoricalColor(i) })),
-      { title: options.legendTitle },
-    )
+  const legend = options.categories
+    ? categoricalLegend(categoryLegend(options.categories), { title: options.legendTitle })
     : "";
   const legendSize = legend ? svgSize(legend) : { width: 0, height: 0 };
   const { area } = plotArea(options, legendSize.width);
   const sx = d3.scaleLinear().domain(finiteExtent(x)).nice().range([area.x, area.x + area.width]);
   const sy = d3.scaleLinear().domain(finiteExtent(y)).nice().range([area.y + area.height, area.y]);
-  const index = new Map(names.map((name, i) => [name, i]));
-  const colorOf = categories
-    ? (i: number) => categoricalColor(index.get(categories[i]) ?? 0)
-    : markColors({ color: "#4e79a7", ...options });
+  const colorOf = markColors({ color: "#4e79a7", ...options });
   const parts: string[] = [titleSvg(options, area)];
   const clip = contentId("plot", `${area.x},${area.y},${area.width},${area.height}`);
   parts.push(
@@ -202,12 +192,6 @@ export function scatterFigure(
     { width: options.width ?? 440, height: options.height ?? 320 },
     parts.join(""),
   );
-}
-
-function compareCategories(a: number | string, b: number | string): number {
-  return typeof a === "number" && typeof b === "number"
-    ? a - b
-    : String(a).localeCompare(String(b));
 }
 
 function finiteExtent(values: ArrayLike<number>): [number, number] {

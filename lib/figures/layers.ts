@@ -7,8 +7,10 @@
  * @module
  */
 
+import type { LegendEntry } from "./legends.ts";
 import {
   amplitudePhaseColor,
+  categoricalColor,
   type Colormap,
   colormap,
   type ColormapName,
@@ -30,6 +32,11 @@ export interface MarkColorOptions {
   colormap?: ColormapName | Colormap;
   /** Value range for `values`, default their min and max. */
   domain?: readonly [number, number];
+  /**
+   * Per-mark categories (e.g. sublattice "A"/"B" or cluster ids), coloured
+   * from the categorical palette in sorted order (see {@linkcode categoryLegend}).
+   */
+  categories?: ArrayLike<number | string>;
   /**
    * Per-mark directions (radians) coloured by the amplitude-phase map
    * (overrides `values` and `color`), e.g. polarisation or latent angles.
@@ -57,6 +64,11 @@ export function markColors(options: MarkColorOptions): (i: number) => string {
       return cssColor(amplitudePhaseColor(a, r));
     };
   }
+  if (options.categories) {
+    const categories = options.categories;
+    const index = new Map(sortedCategories(categories).map((name, k) => [name, k]));
+    return (i) => categoricalColor(index.get(categories[i]) ?? 0);
+  }
   if (options.values) {
     const values = options.values;
     const map = typeof options.colormap === "function"
@@ -69,6 +81,24 @@ export function markColors(options: MarkColorOptions): (i: number) => string {
   }
   const color = options.color ?? "#e15759";
   return typeof color === "string" ? () => color : (i) => color[i] ?? "#e15759";
+}
+
+/** The distinct categories in the order they take palette colours (numbers ascending, then text). */
+export function sortedCategories(categories: ArrayLike<number | string>): (number | string)[] {
+  return [...new Set(Array.from(categories))].sort((a, b) =>
+    typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))
+  );
+}
+
+/** Legend entries matching the colours `categories` get from {@linkcode markColors}. */
+export function categoryLegend(
+  categories: ArrayLike<number | string>,
+  options: { label?: (category: number | string) => string } = {},
+): LegendEntry[] {
+  return sortedCategories(categories).map((name, k) => ({
+    label: options.label ? options.label(name) : String(name),
+    color: categoricalColor(k),
+  }));
 }
 
 /** Options for {@linkcode pointsLayer}. */
