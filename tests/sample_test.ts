@@ -19,9 +19,9 @@ Deno.test("sample: data/sample is regenerated bit for bit from its recorded opti
     const stored = await Deno.readFile(new URL(name, SAMPLE));
     assertEquals(await sha256Hex(bytes), await sha256Hex(stored), `${name} differs from its seed`);
   }
+  // meta.json too, but for the generator's version string.
   const made = JSON.parse(files["meta.json"] as string);
-  assertEquals(made.options, meta.options);
-  assertEquals(made.counts, meta.counts);
+  assertEquals({ ...made, generator: "" }, { ...meta, generator: "" });
 });
 
 Deno.test("sample: four variants in stripes, over 1,000 B sites, a substrate band", async () => {
