@@ -25,6 +25,8 @@ export { decodeImage, detectFormat, IMAGE_EXTENSIONS, listImages } from "./lib/f
 export type { ImageFormat } from "./lib/formats/decode.ts";
 export { decodeDm, listDmImages } from "./lib/formats/dm.ts";
 export { decodeTiff, listTiffImages } from "./lib/formats/tiff.ts";
+export { encodeTiff } from "./lib/formats/tiff_write.ts";
+export type { TiffWriteOptions } from "./lib/formats/tiff_write.ts";
 export { decodeHdf5, listHdf5Images } from "./lib/formats/hdf5.ts";
 export { MAX_IMAGE_PIXELS } from "./lib/formats/samples.ts";
 export type { AxisCalibration, DecodeOptions, ImageEntry } from "./lib/formats/samples.ts";
@@ -69,6 +71,8 @@ export { generateHaadf, SUBLATTICE_A, SUBLATTICE_B } from "./lib/synth/generate.
 export type { SynthMeta, SynthResult, SynthTruth } from "./lib/synth/generate.ts";
 export { resolveSynthOptions, SYNTH_DEFAULTS } from "./lib/synth/options.ts";
 export type { ResolvedSynthOptions, SynthOptions } from "./lib/synth/options.ts";
+export { synthFiles } from "./lib/synth/files.ts";
+export { synthPreviewFigure, variantMap } from "./lib/synth/figure.ts";
 export {
   adjustedRandIndex,
   angleVariantAgreement,
