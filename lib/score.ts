@@ -145,7 +145,7 @@ export interface PolarizationScore {
   toleranceDeg: number;
   /** Median |found| / |true| displacement. */
   magnitudeRatio: number;
-  /** Matched interior polar B sites. */
+  /** Interior polar B sites matched by a found vector with finite components. */
   matched: number;
   /** Interior polar B sites in the truth. */
   polarCount: number;
@@ -171,13 +171,19 @@ export function scorePolarization(
     }
   }
   const sites = { x: polar.map((i) => truth.x[i]), y: polar.map((i) => truth.y[i]) };
-  const partner = matchPoints(sites, found, (options.radius ?? 0.3) * cell);
+  // Flagged vectors (NaN components) count as not found.
+  const usable: number[] = [];
+  for (let j = 0; j < found.x.length; j++) {
+    if (Number.isFinite(found.px[j]) && Number.isFinite(found.py[j])) usable.push(j);
+  }
+  const vectors = { x: usable.map((j) => found.x[j]), y: usable.map((j) => found.y[j]) };
+  const partner = matchPoints(sites, vectors, (options.radius ?? 0.3) * cell);
   const toleranceDeg = options.toleranceDeg ?? 20;
   const errors: number[] = [];
   const ratios: number[] = [];
   for (let k = 0; k < polar.length; k++) {
-    const j = partner[k];
-    if (j < 0) continue;
+    if (partner[k] < 0) continue;
+    const j = usable[partner[k]];
     const i = polar[k];
     const trueAngle = Math.atan2(truth.dy[i], truth.dx[i]);
     errors.push(angleDifference(Math.atan2(found.py[j], found.px[j]), trueAngle) * 180 / Math.PI);

@@ -121,6 +121,11 @@ Deno.test("score: scorePolarization measures direction errors on polar B sites",
     scorePolarization(found, truth, { cell: 10, toleranceDeg: 31 }).fractionWithin,
     1,
   );
+  // A flagged vector (NaN) counts as not found, not as an error.
+  found.px[found.x.findIndex((x, j) => x === 45 && found.y[j] === 45)] = NaN;
+  const flagged = scorePolarization(found, truth, { cell: 10, width: 100, height: 100 });
+  assertEquals(flagged.matched, 63);
+  assert(Number.isFinite(flagged.medianAngleErrorDeg), "median of the finite errors");
 });
 
 Deno.test("score: angleDifference wraps", () => {
