@@ -88,12 +88,12 @@ export class Random {
   // W. Hörmann, "The transformed rejection method for generating Poisson
   // random variables", Insurance: Mathematics and Economics 12 (1993).
   #poissonPtrs(lambda: number): number {
-    const sqrtLambda = Math.sqrt(lambda);
-    const logLambda = Math.log(lambda);
-    const b = 0.931 + 2.53 * sqrtLambda;
+    const b = 0.931 + 2.53 * Math.sqrt(lambda);
     const a = -0.059 + 0.02483 * b;
-    const logInvAlpha = Math.log(1.1239 + 1.1328 / (b - 3.4));
     const vr = 0.9277 - 3.6224 / (b - 2);
+    // The logarithms are needed only off the fast path (~14 % of draws).
+    let logLambda = NaN;
+    let logInvAlpha = NaN;
     for (;;) {
       const u = this.uniform() - 0.5;
       const v = this.uniform();
@@ -101,6 +101,10 @@ export class Random {
       const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
       if (us >= 0.07 && v <= vr) return k;
       if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (Number.isNaN(logLambda)) {
+        logLambda = Math.log(lambda);
+        logInvAlpha = Math.log(1.1239 + 1.1328 / (b - 3.4));
+      }
       if (
         Math.log(v) + logInvAlpha - Math.log(a / (us * us) + b) <=
           -lambda + k * logLambda - logFactorial(k)
