@@ -131,11 +131,13 @@ export function addBackground(
   const tx = Math.cos(tiltAngle) / Math.max(width, height);
   const ty = Math.sin(tiltAngle) / Math.max(width, height);
   const v = options.variation;
+  const waveX = new Float64Array(width);
+  for (let x = 0; x < width; x++) waveX[x] = Math.sin((1.7 * Math.PI * x) / width + phaseX);
   for (let y = 0; y < height; y++) {
     const ripple = Math.cos((1.3 * Math.PI * y) / height + phaseY);
     for (let x = 0; x < width; x++) {
       const slope = tx * (x - width / 2) + ty * (y - height / 2);
-      const wave = Math.sin((1.7 * Math.PI * x) / width + phaseX) * ripple;
+      const wave = waveX[x] * ripple;
       target[y * width + x] += options.level * (1 + v * (0.6 * slope * 2 + 0.4 * wave));
     }
   }
