@@ -88,6 +88,33 @@ export type {
   TruthSites,
 } from "./lib/score.ts";
 
+// Atom columns, sublattices and polarisation
+export { findAtoms, nearestNeighbourDistance } from "./lib/atoms/find_atoms.ts";
+export type { AtomColumns, AtomResult, FindAtomsOptions } from "./lib/atoms/find_atoms.ts";
+export { estimateLattice, reduceBasis } from "./lib/atoms/spacing.ts";
+export type { BraggPeak, LatticeEstimate, LatticeOptions } from "./lib/atoms/spacing.ts";
+export { findPeaks } from "./lib/atoms/detect.ts";
+export type { FindPeaksOptions, Peaks } from "./lib/atoms/detect.ts";
+export { refineColumns, refitWithLocalShape } from "./lib/atoms/refine.ts";
+export type { LocalShapeOptions, RefinedColumns, RefineOptions } from "./lib/atoms/refine.ts";
+export type { GaussianParams } from "./lib/atoms/gaussian_fit.ts";
+export { assignSublattices } from "./lib/atoms/sublattice.ts";
+export type { SublatticeOptions, SublatticeRule } from "./lib/atoms/sublattice.ts";
+export { computePolarization } from "./lib/atoms/polarization.ts";
+export type {
+  NeighbourRule,
+  Polarization,
+  PolarizationOptions,
+  PolarizationStatus,
+} from "./lib/atoms/polarization.ts";
+export { atomsCsv, polarizationCsv } from "./lib/atoms/tables.ts";
+export {
+  angleHistogramFigure,
+  arrowsFigure,
+  polarizationMapFigure,
+  sublatticeFigure,
+} from "./lib/atoms/figures.ts";
+
 // Files
 export { readImage } from "./lib/io/read_image.ts";
 export { writeFigure } from "./lib/io/figure.ts";

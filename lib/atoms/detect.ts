@@ -27,7 +27,7 @@ export interface FindPeaksOptions {
   sigma: number;
   /** No two peaks closer than this, pixels (the weaker one goes). */
   minDistance: number;
-  /** Keep a peak only if its response is at least this multiple of the filtered noise (default 5). */
+  /** Keep a peak only if its response is at least this multiple of the filtered noise (default 3.5). */
   noiseThreshold?: number;
   /** Keep a peak only if its response is at least this fraction of the strongest within `referenceRadius` (default 0.05). */
   relativeThreshold?: number;
@@ -41,7 +41,7 @@ export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
   const response = laplacianOfGaussian(image, options.sigma);
   const r = response.data;
   const noise = estimateNoise(image) * logKernelNorm(options.sigma);
-  const floor = Math.max(0, (options.noiseThreshold ?? 5) * noise);
+  const floor = Math.max(0, (options.noiseThreshold ?? 3.5) * noise);
   const cand: number[] = [];
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
@@ -102,7 +102,7 @@ export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
 export function estimateNoise(image: Grid): number {
   const { data, width, height } = image;
   if (width < 3 || height < 3) return 0;
-  const step = Math.max(1, Math.floor(Math.sqrt(((width - 2) * (height - 2)) / 200_000)));
+  const step = Math.max(1, Math.floor(Math.sqrt(((width - 2) * (height - 2)) / 65_536)));
   const values: number[] = [];
   for (let y = 1; y < height - 1; y += step) {
     for (let x = 1; x < width - 1; x += step) {

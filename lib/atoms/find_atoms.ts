@@ -16,7 +16,7 @@ import {
   type NeighbourRule,
   type Polarization,
 } from "./polarization.ts";
-import { refineColumns, type RefinedColumns } from "./refine.ts";
+import { copyColumns, refineColumns, type RefinedColumns, refitWithLocalShape } from "./refine.ts";
 import { estimateLattice, type LatticeEstimate } from "./spacing.ts";
 import { assignSublattices, type SublatticeRule } from "./sublattice.ts";
 
@@ -26,14 +26,16 @@ export interface FindAtomsOptions {
   spacing?: number;
   /** Laplacian-of-Gaussian sigma in px (default 0.12 × period). */
   sigma?: number;
-  /** Fit window radius as a fraction of the nearest-neighbour distance (default 0.4). */
+  /** Fit window radius as a fraction of the nearest-neighbour distance (default 0.5). */
   window?: number;
-  /** Noise threshold of the detection, in filtered-noise standard deviations (default 5). */
+  /** Noise threshold of the detection, in filtered-noise standard deviations (default 3.5). */
   noiseThreshold?: number;
   /** Relative threshold of the detection: fraction of the strongest column nearby (default 0.05). */
   relativeThreshold?: number;
   /** Refit dim columns with their much brighter neighbours subtracted (default true). */
   subtractNeighbours?: boolean;
+  /** Refit with each column's shape fixed to its sublattice's local median (default true). */
+  sharedShape?: boolean;
   /** How A and B are told apart (default "geometry"). */
   sublatticeRule?: SublatticeRule;
   /** Whether A columns are the brighter ones (default true). */
@@ -98,19 +100,35 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
     );
   }
   const nnDistance = nearestNeighbourDistance(peaks.x, peaks.y);
-  const windowRadius = Math.max(1.5, (options.window ?? 0.4) * nnDistance);
+  const windowRadius = Math.max(1.5, (options.window ?? 0.5) * nnDistance);
+  const sharedShape = options.sharedShape ?? true;
+  const subtract = options.subtractNeighbours ?? true;
+  // With the shape pass to come, that pass subtracts the neighbours.
   const refined = refineColumns(image, peaks, {
     radius: windowRadius,
     sigma,
-    subtractNeighbours: options.subtractNeighbours,
+    subtractNeighbours: subtract,
   });
   const keep = dropDuplicates(refined, peaks.response, 0.35 * nnDistance);
-  const columns = select(refined, peaks.response, keep);
-  const finalNn = nearestNeighbourDistance(columns.x, columns.y);
-  columns.sublattice = assignSublattices(
-    { x: columns.x, y: columns.y, intensity: columns.amplitude },
+  let kept = copyColumns(refined, keep);
+  const finalNn = nearestNeighbourDistance(kept.x, kept.y);
+  const sublattice = assignSublattices(
+    { x: kept.x, y: kept.y, intensity: kept.amplitude },
     { nnDistance: finalNn, rule: options.sublatticeRule, aBrighter: options.aBrighter },
   );
+  if (sharedShape) {
+    kept = refitWithLocalShape(image, kept, sublattice, {
+      radius: windowRadius,
+      sigma,
+      shapeRadius: 2.5 * period,
+      subtractNeighbours: subtract,
+    });
+  }
+  const columns: AtomColumns = {
+    ...kept,
+    sublattice,
+    response: Float64Array.from(keep, (k) => peaks.response[k]),
+  };
   const polarization = computePolarization(columns, { neighbours: options.neighbours });
   lattice = lattice ?? { period };
   return { columns, polarization, lattice, nnDistance: finalNn, sigma, windowRadius };
@@ -166,22 +184,4 @@ function dropDuplicates(
     for (const j of index.within(cols.x[k], cols.y[k], minDistance)) if (j !== k) dropped[j] = 1;
   }
   return Array.from({ length: n }, (_, k) => k).filter((k) => !dropped[k]);
-}
-
-function select(cols: RefinedColumns, response: Float64Array, keep: number[]): AtomColumns {
-  const pick = (a: Float64Array) => Float64Array.from(keep, (k) => a[k]);
-  return {
-    x: pick(cols.x),
-    y: pick(cols.y),
-    comX: pick(cols.comX),
-    comY: pick(cols.comY),
-    amplitude: pick(cols.amplitude),
-    background: pick(cols.background),
-    sigmaX: pick(cols.sigmaX),
-    sigmaY: pick(cols.sigmaY),
-    ellipseAngle: pick(cols.ellipseAngle),
-    fitOk: Uint8Array.from(keep, (k) => cols.fitOk[k]),
-    response: pick(response),
-    sublattice: new Uint8Array(keep.length),
-  };
 }

@@ -1,9 +1,12 @@
 /**
  * Sub-pixel refinement of column positions: centre of mass, then an
  * elliptical Gaussian with background fitted by Levenberg-Marquardt in a
- * circular window. A second pass refits every column with the fitted
- * neighbours subtracted, so a dim column beside bright ones is not pulled
- * towards them. A failed fit keeps the centre of mass and is flagged.
+ * circular window. Dim columns are refitted with their much brighter
+ * neighbours subtracted (otherwise a B column is pulled towards its A
+ * neighbours' tails), and, once sublattices are known, with the shape fixed
+ * to the local median shape of their sublattice: a dim column's width is
+ * poorly determined by its own few counts, and leaving it free costs
+ * position precision. A failed fit keeps the centre of mass and is flagged.
  *
  * @module
  */
@@ -13,7 +16,6 @@ import type { Grid } from "./filters.ts";
 import {
   ellipseShape,
   fitGaussian,
-  type FitResult,
   FitScratch,
   type FitWindow,
   type GaussianParams,
@@ -25,7 +27,7 @@ export interface RefineOptions {
   radius: number;
   /** Starting Gaussian sigma, px. */
   sigma: number;
-  /** Refit with fitted neighbours subtracted (default true). */
+  /** Refit dim columns with their much brighter neighbours subtracted (default true). */
   subtractNeighbours?: boolean;
 }
 
@@ -39,7 +41,7 @@ export interface RefinedColumns {
   comX: Float64Array;
   /** Centre-of-mass y. */
   comY: Float64Array;
-  /** Peak height above the local background (window maximum minus background where the fit failed). */
+  /** Peak height above the local background (window maximum minus minimum where the fit failed). */
   amplitude: Float64Array;
   /** Local background level. */
   background: Float64Array;
@@ -51,7 +53,12 @@ export interface RefinedColumns {
   ellipseAngle: Float64Array;
   /** 1 where the Gaussian fit succeeded, 0 where the centre of mass was kept. */
   fitOk: Uint8Array;
+  /** The fitted Gaussians (a round one at the centre of mass where the fit failed). */
+  models: GaussianParams[];
 }
+
+/** A neighbour counts as much brighter above this amplitude ratio. */
+const BRIGHTER = 1.5;
 
 /** Refine `peaks` (starting positions) on `image`. */
 export function refineColumns(
@@ -60,7 +67,271 @@ export function refineColumns(
   options: RefineOptions,
 ): RefinedColumns {
   const n = peaks.x.length;
-  const out: RefinedColumns = {
+  const out = emptyColumns(n);
+  const ctx = new FitContext(image, options.radius, options.sigma);
+  for (let k = 0; k < n; k++) {
+    const [cx, cy] = ctx.centreOfMass(undefined, peaks.x[k], peaks.y[k]);
+    const fit = ctx.fit(undefined, cx, cy, undefined, false);
+    ctx.store(out, k, fit, cx, cy);
+  }
+  if (options.subtractNeighbours ?? true) {
+    const models = out.models.slice();
+    const brighterOf = brighterNeighbours(out, models, options.radius);
+    for (let k = 0; k < n; k++) {
+      const brighter = brighterOf(k);
+      if (brighter.length === 0) continue;
+      const [mx, my] = ctx.centreOfMass(brighter, out.x[k], out.y[k]);
+      const previous = out.fitOk[k] ? models[k] : undefined;
+      const fit = ctx.fit(brighter, mx, my, previous, false);
+      if (fit || !previous) ctx.store(out, k, fit, mx, my);
+    }
+  }
+  return out;
+}
+
+/** Options for {@linkcode refitWithLocalShape}. */
+export interface LocalShapeOptions {
+  /** Fit window radius, px. */
+  radius: number;
+  /** Fallback Gaussian sigma, px. */
+  sigma: number;
+  /** Columns of the same group within this distance share their median shape, px. */
+  shapeRadius: number;
+  /** Subtract much brighter neighbours (default true). */
+  subtractNeighbours?: boolean;
+}
+
+/**
+ * Refit every column with its shape fixed to the median fitted shape of the
+ * columns of its group (sublattice) nearby, much brighter neighbours
+ * subtracted. Returns new columns; a column whose refit fails keeps its
+ * previous result.
+ */
+export function refitWithLocalShape(
+  image: Grid,
+  columns: RefinedColumns,
+  groups: ArrayLike<number>,
+  options: LocalShapeOptions,
+): RefinedColumns {
+  const n = columns.x.length;
+  const out = copyColumns(columns);
+  const ctx = new FitContext(image, options.radius, options.sigma);
+  const index = pointIndex(columns.x, columns.y);
+  const brighterOf = (options.subtractNeighbours ?? true)
+    ? brighterNeighbours(columns, columns.models, options.radius)
+    : () => [];
+  const a = new Float64Array(64);
+  const b = new Float64Array(64);
+  const c = new Float64Array(64);
+  for (let k = 0; k < n; k++) {
+    let m = 0;
+    for (const j of index.within(columns.x[k], columns.y[k], options.shapeRadius)) {
+      if (groups[j] !== groups[k] || !columns.fitOk[j] || m >= 64) continue;
+      a[m] = columns.models[j].a;
+      b[m] = columns.models[j].b;
+      c[m] = columns.models[j].c;
+      m++;
+    }
+    if (m < 3) continue;
+    const start: GaussianParams = {
+      ...columns.models[k],
+      a: medianOf(a, m),
+      b: medianOf(b, m),
+      c: medianOf(c, m),
+    };
+    if (!(start.a * start.c - start.b * start.b > 0)) continue;
+    const brighter = brighterOf(k);
+    const fit = ctx.fit(
+      brighter.length ? brighter : undefined,
+      columns.x[k],
+      columns.y[k],
+      start,
+      true,
+    );
+    if (fit) ctx.store(out, k, fit, columns.comX[k], columns.comY[k]);
+  }
+  return out;
+}
+
+/** For column k, the models of neighbours much brighter than it that reach its window. */
+function brighterNeighbours(
+  cols: RefinedColumns,
+  models: GaussianParams[],
+  radius: number,
+): (k: number) => GaussianParams[] {
+  const index = pointIndex(cols.x, cols.y);
+  // Reach of a typical column's tail (4 sigma of the median major axis).
+  const major = Float64Array.from(models, (m) => Math.sqrt(Math.max(m.a, m.c) / det(m)));
+  const reach = radius + 4 * Math.min(medianOf(major, major.length), radius);
+  return (k) =>
+    index.within(cols.x[k], cols.y[k], reach)
+      .filter((j) => j !== k && models[j].amplitude > BRIGHTER * models[k].amplitude)
+      .map((j) => models[j]);
+}
+
+/** Window gathering, centre of mass and fitting with shared scratch buffers. */
+class FitContext {
+  readonly #image: Grid;
+  readonly #radius: number;
+  readonly #sigma: number;
+  readonly #win: FitWindow;
+  readonly #scratch = new FitScratch();
+
+  constructor(image: Grid, radius: number, sigma: number) {
+    this.#image = image;
+    this.#radius = radius;
+    this.#sigma = sigma;
+    const side = 2 * Math.ceil(radius) + 3;
+    this.#win = {
+      xs: new Float64Array(side * side),
+      ys: new Float64Array(side * side),
+      values: new Float64Array(side * side),
+      n: 0,
+    };
+  }
+
+  /** Pixels within the radius of (cx, cy), minus the `subtract` models. */
+  gather(subtract: GaussianParams[] | undefined, cx: number, cy: number): void {
+    const { data, width, height } = this.#image;
+    const R = this.#radius;
+    const win = this.#win;
+    const x0 = Math.max(0, Math.ceil(cx - R));
+    const x1 = Math.min(width - 1, Math.floor(cx + R));
+    const y0 = Math.max(0, Math.ceil(cy - R));
+    const y1 = Math.min(height - 1, Math.floor(cy + R));
+    let m = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        if ((x - cx) ** 2 + (y - cy) ** 2 > R * R) continue;
+        let v = data[y * width + x];
+        if (subtract) { for (const s of subtract) v -= gaussianAt(s, x, y); }
+        win.xs[m] = x;
+        win.ys[m] = y;
+        win.values[m] = v;
+        m++;
+      }
+    }
+    win.n = m;
+  }
+
+  /** Background-subtracted centre of mass, re-centred up to three times, never beyond the radius. */
+  centreOfMass(subtract: GaussianParams[] | undefined, sx: number, sy: number): [number, number] {
+    const win = this.#win;
+    let cx = sx;
+    let cy = sy;
+    for (let iter = 0; iter < 3; iter++) {
+      this.gather(subtract, cx, cy);
+      if (win.n === 0) break;
+      let lo = Infinity;
+      for (let k = 0; k < win.n; k++) lo = Math.min(lo, win.values[k]);
+      let sw = 0, swx = 0, swy = 0;
+      for (let k = 0; k < win.n; k++) {
+        const w = win.values[k] - lo;
+        sw += w;
+        swx += w * win.xs[k];
+        swy += w * win.ys[k];
+      }
+      if (!(sw > 0)) break;
+      const nx = swx / sw;
+      const ny = swy / sw;
+      if (Math.hypot(nx - sx, ny - sy) > this.#radius) break;
+      const moved = Math.hypot(nx - cx, ny - cy);
+      cx = nx;
+      cy = ny;
+      if (moved < 0.01) break;
+    }
+    return [cx, cy];
+  }
+
+  /** Fit in the window at (cx, cy); undefined when the fit fails any check. */
+  fit(
+    subtract: GaussianParams[] | undefined,
+    cx: number,
+    cy: number,
+    start: GaussianParams | undefined,
+    fixShape: boolean,
+  ): GaussianParams | undefined {
+    this.gather(subtract, cx, cy);
+    const win = this.#win;
+    if (win.n < 12) return undefined;
+    let lo = Infinity, hi = -Infinity;
+    for (let k = 0; k < win.n; k++) {
+      lo = Math.min(lo, win.values[k]);
+      hi = Math.max(hi, win.values[k]);
+    }
+    const inv = 1 / (this.#sigma * this.#sigma);
+    const first: GaussianParams = start
+      ? { ...start, x: cx, y: cy }
+      : { amplitude: hi - lo, x: cx, y: cy, a: inv, b: 0, c: inv, background: lo };
+    const result = fitGaussian(win, first, this.#scratch, { fixShape });
+    const p = result.params;
+    if (!result.converged) return undefined;
+    if (![p.amplitude, p.x, p.y, p.a, p.b, p.c, p.background].every(Number.isFinite)) {
+      return undefined;
+    }
+    if (!(p.amplitude > 0) || !(p.a > 0) || !(p.c > 0) || !(det(p) > 0)) return undefined;
+    if (Math.hypot(p.x - cx, p.y - cy) > this.#radius) return undefined;
+    const { sigmaX, sigmaY } = ellipseShape(p);
+    // A Gaussian wider than its window is a slope, not a column.
+    if (Math.max(sigmaX, sigmaY) > this.#radius || Math.min(sigmaX, sigmaY) < 0.25) {
+      return undefined;
+    }
+    return p;
+  }
+
+  /** Record column k: the fit, or the centre of mass with a round model when the fit failed. */
+  store(
+    out: RefinedColumns,
+    k: number,
+    fit: GaussianParams | undefined,
+    comX: number,
+    comY: number,
+  ): void {
+    out.comX[k] = comX;
+    out.comY[k] = comY;
+    if (fit) {
+      const shape = ellipseShape(fit);
+      out.x[k] = fit.x;
+      out.y[k] = fit.y;
+      out.amplitude[k] = fit.amplitude;
+      out.background[k] = fit.background;
+      out.sigmaX[k] = shape.sigmaX;
+      out.sigmaY[k] = shape.sigmaY;
+      out.ellipseAngle[k] = shape.angle;
+      out.fitOk[k] = 1;
+      out.models[k] = fit;
+      return;
+    }
+    this.gather(undefined, comX, comY);
+    const win = this.#win;
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < win.n; i++) {
+      lo = Math.min(lo, win.values[i]);
+      hi = Math.max(hi, win.values[i]);
+    }
+    const inv = 1 / (this.#sigma * this.#sigma);
+    out.x[k] = comX;
+    out.y[k] = comY;
+    out.amplitude[k] = win.n ? hi - lo : 0;
+    out.background[k] = win.n ? lo : 0;
+    out.sigmaX[k] = NaN;
+    out.sigmaY[k] = NaN;
+    out.ellipseAngle[k] = NaN;
+    out.fitOk[k] = 0;
+    out.models[k] = {
+      amplitude: out.amplitude[k],
+      x: comX,
+      y: comY,
+      a: inv,
+      b: 0,
+      c: inv,
+      background: 0,
+    };
+  }
+}
+
+function emptyColumns(n: number): RefinedColumns {
+  return {
     x: new Float64Array(n),
     y: new Float64Array(n),
     comX: new Float64Array(n),
@@ -71,200 +342,37 @@ export function refineColumns(
     sigmaY: new Float64Array(n),
     ellipseAngle: new Float64Array(n),
     fitOk: new Uint8Array(n),
+    models: new Array(n),
   };
-  const R = options.radius;
-  const side = 2 * Math.ceil(R) + 3;
-  const win: FitWindow = {
-    xs: new Float64Array(side * side),
-    ys: new Float64Array(side * side),
-    values: new Float64Array(side * side),
-    n: 0,
-  };
-  const scratch = new FitScratch();
-  const fits: (GaussianParams | undefined)[] = new Array(n);
-  for (let k = 0; k < n; k++) {
-    const [cx, cy] = centreOfMass(image, undefined, peaks.x[k], peaks.y[k], R, win);
-    out.comX[k] = cx;
-    out.comY[k] = cy;
-    fits[k] = fitOne(image, undefined, cx, cy, R, options.sigma, win, scratch, undefined);
-    store(out, k, fits[k], win, cx, cy);
-  }
-  if (options.subtractNeighbours ?? true) {
-    const shared = medianShape(fits, options.sigma);
-    const models = fits.map((f, k) =>
-      f ?? { ...shared, amplitude: out.amplitude[k], x: out.x[k], y: out.y[k], background: 0 }
-    );
-    const index = new KDBush(n);
-    for (let k = 0; k < n; k++) index.add(out.x[k], out.y[k]);
-    index.finish();
-    let widest = 0;
-    for (const m of models) widest = Math.max(widest, Math.sqrt(Math.max(m.a, m.c) / det(m)));
-    const reach = R + 4 * Math.min(widest, 2 * R);
-    for (let k = 0; k < n; k++) {
-      // Only columns much brighter than this one bias it; subtract those.
-      const brighter = index.within(out.x[k], out.y[k], reach)
-        .filter((j) => j !== k && models[j].amplitude > BRIGHTER * models[k].amplitude)
-        .map((j) => models[j]);
-      if (brighter.length === 0) continue;
-      const cx = out.x[k];
-      const cy = out.y[k];
-      const [mx, my] = centreOfMass(image, brighter, cx, cy, R, win);
-      const fit = fitOne(image, brighter, mx, my, R, options.sigma, win, scratch, fits[k]);
-      if (fit || !fits[k]) {
-        out.comX[k] = mx;
-        out.comY[k] = my;
-        store(out, k, fit, win, mx, my);
-      }
-    }
-  }
-  return out;
 }
 
-/** A neighbour counts as much brighter above this amplitude ratio. */
-const BRIGHTER = 1.5;
+/** Columns `keep` (default all) of `cols`, copied. */
+export function copyColumns(cols: RefinedColumns, keep?: ArrayLike<number>): RefinedColumns {
+  const idx = keep ?? Array.from({ length: cols.x.length }, (_, k) => k);
+  const pick = (a: Float64Array) => Float64Array.from(idx, (k) => a[k]);
+  return {
+    x: pick(cols.x),
+    y: pick(cols.y),
+    comX: pick(cols.comX),
+    comY: pick(cols.comY),
+    amplitude: pick(cols.amplitude),
+    background: pick(cols.background),
+    sigmaX: pick(cols.sigmaX),
+    sigmaY: pick(cols.sigmaY),
+    ellipseAngle: pick(cols.ellipseAngle),
+    fitOk: Uint8Array.from(idx, (k) => cols.fitOk[k]),
+    models: Array.from(idx, (k) => cols.models[k]),
+  };
+}
+
+function pointIndex(xs: ArrayLike<number>, ys: ArrayLike<number>): KDBush {
+  const index = new KDBush(Math.max(xs.length, 1));
+  for (let k = 0; k < xs.length; k++) index.add(xs[k], ys[k]);
+  return index.finish();
+}
 
 function det(p: GaussianParams): number {
   return p.a * p.c - p.b * p.b;
-}
-
-function gatherWindow(
-  image: Grid,
-  subtract: GaussianParams[] | undefined,
-  cx: number,
-  cy: number,
-  R: number,
-  win: FitWindow,
-): void {
-  const { data, width, height } = image;
-  const x0 = Math.max(0, Math.ceil(cx - R));
-  const x1 = Math.min(width - 1, Math.floor(cx + R));
-  const y0 = Math.max(0, Math.ceil(cy - R));
-  const y1 = Math.min(height - 1, Math.floor(cy + R));
-  const r2 = R * R;
-  let m = 0;
-  for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) {
-      const dx = x - cx;
-      const dy = y - cy;
-      if (dx * dx + dy * dy > r2) continue;
-      let v = data[y * width + x];
-      if (subtract) { for (const m of subtract) v -= gaussianAt(m, x, y); }
-      win.xs[m] = x;
-      win.ys[m] = y;
-      win.values[m] = v;
-      m++;
-    }
-  }
-  win.n = m;
-}
-
-function centreOfMass(
-  image: Grid,
-  subtract: GaussianParams[] | undefined,
-  startX: number,
-  startY: number,
-  R: number,
-  win: FitWindow,
-): [number, number] {
-  let cx = startX;
-  let cy = startY;
-  for (let iter = 0; iter < 3; iter++) {
-    gatherWindow(image, subtract, cx, cy, R, win);
-    if (win.n === 0) break;
-    let lo = Infinity;
-    for (let k = 0; k < win.n; k++) lo = Math.min(lo, win.values[k]);
-    let sw = 0, sx = 0, sy = 0;
-    for (let k = 0; k < win.n; k++) {
-      const w = win.values[k] - lo;
-      sw += w;
-      sx += w * win.xs[k];
-      sy += w * win.ys[k];
-    }
-    if (!(sw > 0)) break;
-    const nx = sx / sw;
-    const ny = sy / sw;
-    // Never let the centre of mass walk off to a neighbour.
-    if (Math.hypot(nx - startX, ny - startY) > R) break;
-    const moved = Math.hypot(nx - cx, ny - cy);
-    cx = nx;
-    cy = ny;
-    if (moved < 0.01) break;
-  }
-  return [cx, cy];
-}
-
-function fitOne(
-  image: Grid,
-  subtract: GaussianParams[] | undefined,
-  cx: number,
-  cy: number,
-  R: number,
-  sigma: number,
-  win: FitWindow,
-  scratch: FitScratch,
-  previous: GaussianParams | undefined,
-): GaussianParams | undefined {
-  gatherWindow(image, subtract, cx, cy, R, win);
-  if (win.n < 12) return undefined;
-  let lo = Infinity, hi = -Infinity;
-  for (let k = 0; k < win.n; k++) {
-    lo = Math.min(lo, win.values[k]);
-    hi = Math.max(hi, win.values[k]);
-  }
-  const inv = 1 / (sigma * sigma);
-  const start: GaussianParams = previous
-    ? { ...previous, x: cx, y: cy }
-    : { amplitude: hi - lo, x: cx, y: cy, a: inv, b: 0, c: inv, background: lo };
-  const result = fitGaussian(win, start, scratch);
-  return accept(result, cx, cy, R) ? result.params : undefined;
-}
-
-function accept(result: FitResult, cx: number, cy: number, R: number): boolean {
-  const p = result.params;
-  if (!result.converged) return false;
-  const values = [p.amplitude, p.x, p.y, p.a, p.b, p.c, p.background];
-  if (!values.every(Number.isFinite)) return false;
-  if (!(p.amplitude > 0) || !(p.a > 0) || !(p.c > 0) || !(p.a * p.c - p.b * p.b > 0)) return false;
-  if (Math.hypot(p.x - cx, p.y - cy) > R) return false;
-  const { sigmaX, sigmaY } = ellipseShape(p);
-  const widest = Math.max(sigmaX, sigmaY);
-  // A Gaussian wider than its window is a slope, not a column.
-  return widest <= R && Math.min(sigmaX, sigmaY) >= 0.25;
-}
-
-function store(
-  out: RefinedColumns,
-  k: number,
-  fit: GaussianParams | undefined,
-  win: FitWindow,
-  comX: number,
-  comY: number,
-): void {
-  if (fit) {
-    const shape = ellipseShape(fit);
-    out.x[k] = fit.x;
-    out.y[k] = fit.y;
-    out.amplitude[k] = fit.amplitude;
-    out.background[k] = fit.background;
-    out.sigmaX[k] = shape.sigmaX;
-    out.sigmaY[k] = shape.sigmaY;
-    out.ellipseAngle[k] = shape.angle;
-    out.fitOk[k] = 1;
-    return;
-  }
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < win.n; i++) {
-    lo = Math.min(lo, win.values[i]);
-    hi = Math.max(hi, win.values[i]);
-  }
-  out.x[k] = comX;
-  out.y[k] = comY;
-  out.amplitude[k] = win.n ? hi - lo : 0;
-  out.background[k] = win.n ? lo : 0;
-  out.sigmaX[k] = NaN;
-  out.sigmaY[k] = NaN;
-  out.ellipseAngle[k] = NaN;
-  out.fitOk[k] = 0;
 }
 
 function gaussianAt(p: GaussianParams, x: number, y: number): number {
@@ -273,16 +381,8 @@ function gaussianAt(p: GaussianParams, x: number, y: number): number {
   return p.amplitude * Math.exp(-0.5 * (p.a * dx * dx + 2 * p.b * dx * dy + p.c * dy * dy));
 }
 
-/** Median inverse covariance of the successful fits (round `sigma` when none). */
-function medianShape(
-  fits: (GaussianParams | undefined)[],
-  sigma: number,
-): { a: number; b: number; c: number } {
-  const ok = fits.filter((f): f is GaussianParams => f !== undefined);
-  if (ok.length === 0) return { a: 1 / (sigma * sigma), b: 0, c: 1 / (sigma * sigma) };
-  const med = (key: "a" | "b" | "c") => {
-    const v = Float64Array.from(ok, (f) => f[key]).sort();
-    return v[v.length >> 1];
-  };
-  return { a: med("a"), b: med("b"), c: med("c") };
+function medianOf(values: Float64Array, n: number): number {
+  const s = values.slice(0, n).sort();
+  const m = n >> 1;
+  return n % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }

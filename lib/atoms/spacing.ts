@@ -38,8 +38,10 @@ export interface LatticeEstimate {
 export interface LatticeOptions {
   /** Shortest period considered, pixels (default 3). */
   minPeriod?: number;
-  /** Longest period considered, pixels (default a third of the smaller image side). */
+  /** Longest period considered, pixels (default a third of the smaller side analysed). */
   maxPeriod?: number;
+  /** Analyse at most this many pixels along each side, from the centre (default 512). */
+  maxSize?: number;
 }
 
 /**
@@ -50,10 +52,11 @@ export function estimateLattice(
   image: Grid,
   options: LatticeOptions = {},
 ): LatticeEstimate | undefined {
-  const spec = powerSpectrum(image.data, image);
+  const crop = centralCrop(image, options.maxSize ?? 512);
+  const spec = powerSpectrum(crop.data, crop);
   const { power, width: pw, height: ph } = spec;
   const minPeriod = options.minPeriod ?? 3;
-  const maxPeriod = options.maxPeriod ?? Math.min(image.width, image.height) / 3;
+  const maxPeriod = options.maxPeriod ?? Math.min(crop.width, crop.height) / 3;
   const rMin = 1 / maxPeriod;
   const rMax = 1 / minPeriod;
   const binWidth = 1 / Math.max(pw, ph);
@@ -124,16 +127,19 @@ export function estimateLattice(
   // A basis of strong peaks may miss a weaker, finer reciprocal lattice: the
   // (1,0) reflections of a perovskite are weaker than the (1,1) ones when the
   // two cation columns scatter alike. Halve while half-combinations are peaks.
-  const tolerance = 2.5 / Math.max(pw, ph);
+  // Within 1.5 frequency bins, or 4 % of the vector for long ones.
+  const bin = 1 / Math.max(pw, ph);
   for (let round = 0; round < 3; round++) {
     const half = [
       [0.5, 0.5],
       [0.5, -0.5],
       [0.5, 0],
       [0, 0.5],
-    ].map(([c1, c2]) =>
-      findPeak(strong, c1 * g1.gx + c2 * g2.gx, c1 * g1.gy + c2 * g2.gy, tolerance)
-    );
+    ].map(([c1, c2]) => {
+      const gx = c1 * g1.gx + c2 * g2.gx;
+      const gy = c1 * g1.gy + c2 * g2.gy;
+      return findPeak(strong, gx, gy, Math.max(1.5 * bin, 0.04 * Math.hypot(gx, gy)));
+    });
     const [sum, diff, h1, h2] = half;
     if (sum && diff) [g1, g2] = [sum, diff];
     else if (sum) g1 = sum;
@@ -144,10 +150,42 @@ export function estimateLattice(
   }
   const det = g1.gx * g2.gy - g1.gy * g2.gx;
   // Real-space vectors a_i with a_i · g_j = δ_ij.
-  const a1: [number, number] = [g2.gy / det, -g2.gx / det];
-  const a2: [number, number] = [-g1.gy / det, g1.gx / det];
-  const period = Math.min(Math.hypot(...a1), Math.hypot(...a2));
+  const [a1, a2] = reduceBasis([g2.gy / det, -g2.gx / det], [-g1.gy / det, g1.gx / det]);
+  const period = Math.hypot(...a1);
   return { period, vectors: [a1, a2], reciprocal: [g1, g2], peaks: strong };
+}
+
+/** Lagrange-Gauss reduction: the two shortest vectors spanning the same lattice, shorter first. */
+export function reduceBasis(
+  u: [number, number],
+  v: [number, number],
+): [[number, number], [number, number]] {
+  let a = u;
+  let b = v;
+  for (let i = 0; i < 100; i++) {
+    if (Math.hypot(...b) < Math.hypot(...a)) [a, b] = [b, a];
+    const m = Math.round((a[0] * b[0] + a[1] * b[1]) / (a[0] * a[0] + a[1] * a[1]));
+    if (m === 0) break;
+    b = [b[0] - m * a[0], b[1] - m * a[1]];
+  }
+  return [a, b];
+}
+
+/** The central `size × size` part of `image` (all of it when smaller). */
+function centralCrop(image: Grid, size: number): Grid {
+  const width = Math.min(image.width, size);
+  const height = Math.min(image.height, size);
+  if (width === image.width && height === image.height) return image;
+  const x0 = (image.width - width) >> 1;
+  const y0 = (image.height - height) >> 1;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    data.set(
+      image.data.subarray((y0 + y) * image.width + x0, (y0 + y) * image.width + x0 + width),
+      y * width,
+    );
+  }
+  return { data, width, height };
 }
 
 /** The strongest peak and the strongest one not collinear with it. */

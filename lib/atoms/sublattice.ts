@@ -46,31 +46,116 @@ export function assignSublattices(
     );
   }
   const neighbours = neighbourGraph(columns, options.nnDistance);
-  const colour = twoColour(neighbours);
-  // Per connected component: which colour is brighter.
-  const component = components(neighbours);
-  const count = Math.max(...component) + 1;
-  const sums = new Float64Array(count * 2);
-  const counts = new Float64Array(count * 2);
+  const contrast = localContrast(columns.intensity, neighbours);
+  // Decisive contrast labels a column by itself; the rest follow the geometry.
+  const label = new Int8Array(n).fill(-1);
+  const brighterLabel = aBrighter ? A : B;
+  const dimmerLabel = aBrighter ? B : A;
   for (let k = 0; k < n; k++) {
-    sums[component[k] * 2 + colour[k]] += columns.intensity[k];
-    counts[component[k] * 2 + colour[k]]++;
+    if (Math.abs(contrast[k]) >= DECISIVE) label[k] = contrast[k] > 0 ? brighterLabel : dimmerLabel;
+  }
+  flood(label, neighbours, contrast);
+  // Components without one decisive column: colour them, brighter colour is A.
+  const t = otsuThreshold(columns.intensity);
+  const colour = twoColour(neighbours);
+  const sums = new Map<number, [number, number, number, number]>();
+  const root = componentRoots(neighbours);
+  for (let k = 0; k < n; k++) {
+    if (label[k] >= 0) continue;
+    const s = sums.get(root[k]) ?? [0, 0, 0, 0];
+    s[colour[k]] += columns.intensity[k];
+    s[2 + colour[k]]++;
+    sums.set(root[k], s);
   }
   const out = new Uint8Array(n);
-  // Small components (a lone column, a pair at the border) cannot vote: threshold them.
-  const t = otsuThreshold(columns.intensity);
   for (let k = 0; k < n; k++) {
-    const c = component[k];
-    if (counts[c * 2] + counts[c * 2 + 1] < 4 || !counts[c * 2] || !counts[c * 2 + 1]) {
-      out[k] = (columns.intensity[k] > t) === aBrighter ? A : B;
+    if (label[k] >= 0) {
+      out[k] = label[k];
       continue;
     }
-    const mean0 = sums[c * 2] / counts[c * 2];
-    const mean1 = sums[c * 2 + 1] / counts[c * 2 + 1];
-    const brighter = mean0 >= mean1 ? 0 : 1;
-    out[k] = (colour[k] === brighter) === aBrighter ? A : B;
+    const s = sums.get(root[k])!;
+    if (!s[2] || !s[3]) {
+      out[k] = columns.intensity[k] > t ? brighterLabel : dimmerLabel;
+      continue;
+    }
+    const brighterColour = s[0] / s[2] >= s[1] / s[3] ? 0 : 1;
+    out[k] = colour[k] === brighterColour ? brighterLabel : dimmerLabel;
+  }
+  // Same-label neighbours left over (a misfit column, a slip): majority vote.
+  for (let round = 0; round < 10; round++) {
+    let changed = 0;
+    for (let k = 0; k < n; k++) {
+      let same = 0;
+      for (const j of neighbours[k]) if (out[j] === out[k]) same++;
+      if (2 * same > neighbours[k].length + 1) {
+        out[k] = 1 - out[k];
+        changed++;
+      }
+    }
+    if (!changed) break;
   }
   return out;
+}
+
+/** |contrast| from which a column's brightness alone names its sublattice. */
+const DECISIVE = 0.3;
+
+/** (I − mean of neighbours) / (|I| + |mean|), 0 for a column without neighbours. */
+function localContrast(intensity: ArrayLike<number>, neighbours: number[][]): Float64Array {
+  const n = neighbours.length;
+  const c = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    if (!neighbours[k].length) continue;
+    let mean = 0;
+    for (const j of neighbours[k]) mean += intensity[j];
+    mean /= neighbours[k].length;
+    const denominator = Math.abs(intensity[k]) + Math.abs(mean);
+    c[k] = denominator > 0 ? (intensity[k] - mean) / denominator : 0;
+  }
+  return c;
+}
+
+/**
+ * Grow labels from labelled columns to their neighbours, most constrained
+ * first (most labelled neighbours): each takes the label opposite to the
+ * majority of its labelled neighbours, its own contrast breaking ties.
+ */
+function flood(label: Int8Array, neighbours: number[][], contrast: Float64Array): void {
+  const n = neighbours.length;
+  const votes = new Int32Array(n); // labelled neighbours
+  const bVotes = new Int32Array(n); // of which labelled B (1)
+  const buckets: number[][] = [[], [], [], [], [], [], [], [], []];
+  const push = (k: number) => buckets[Math.min(votes[k], 8)].push(k);
+  for (let k = 0; k < n; k++) {
+    if (label[k] < 0) continue;
+    for (const j of neighbours[k]) {
+      votes[j]++;
+      if (label[k] === 1) bVotes[j]++;
+    }
+  }
+  for (let k = 0; k < n; k++) if (label[k] < 0 && votes[k] > 0) push(k);
+  for (;;) {
+    let k = -1;
+    for (let v = 8; v >= 1 && k < 0; v--) {
+      while (buckets[v].length) {
+        const c = buckets[v].pop()!;
+        // Stale entries: already labelled, or filed under an old vote count.
+        if (label[c] < 0 && Math.min(votes[c], 8) === v) {
+          k = c;
+          break;
+        }
+      }
+    }
+    if (k < 0) break;
+    const aVotes = votes[k] - bVotes[k];
+    // Neighbours are of the other sublattice: many B neighbours → this is A.
+    label[k] = bVotes[k] > aVotes ? 0 : aVotes > bVotes[k] ? 1 : contrast[k] > 0 ? 0 : 1;
+    for (const j of neighbours[k]) {
+      votes[j]++;
+      if (label[k] === 1) bVotes[j]++;
+      if (label[j] < 0) push(j);
+    }
+  }
 }
 
 /** Neighbours of each column at 0.75–1.3 nearest-neighbour distances. */
@@ -129,27 +214,26 @@ function twoColour(neighbours: number[][]): Uint8Array {
   return colour;
 }
 
-function components(neighbours: number[][]): Int32Array {
+/** Index of a representative column of each column's connected component. */
+function componentRoots(neighbours: number[][]): Int32Array {
   const n = neighbours.length;
-  const label = new Int32Array(n).fill(-1);
-  let next = 0;
+  const root = new Int32Array(n).fill(-1);
   const stack: number[] = [];
   for (let s = 0; s < n; s++) {
-    if (label[s] >= 0) continue;
-    label[s] = next;
+    if (root[s] >= 0) continue;
+    root[s] = s;
     stack.push(s);
     while (stack.length) {
       const k = stack.pop()!;
       for (const j of neighbours[k]) {
-        if (label[j] < 0) {
-          label[j] = next;
+        if (root[j] < 0) {
+          root[j] = s;
           stack.push(j);
         }
       }
     }
-    next++;
   }
-  return label;
+  return root;
 }
 
 /** Otsu's threshold of a set of values (maximises the between-class variance). */

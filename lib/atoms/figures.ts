@@ -1,0 +1,173 @@
+/**
+ * The atom stage's figures, as SVG documents: columns over the image
+ * coloured by sublattice; the polarisation map in amplitude-phase colours
+ * with its colour wheel (the seed paper's Fig. 1b); the distribution of
+ * polarisation directions; and polarisation arrows on a zoomed crop.
+ * Lengths are in pm when the image is calibrated.
+ *
+ * @module
+ */
+
+import { amplitudePhaseColor, categoricalColor, cssColor } from "../figures/color.ts";
+import { histogramFigure } from "../figures/charts.ts";
+import { imagePanel, percentileRange } from "../figures/image_panel.ts";
+import { arrowsLayer, pointsLayer } from "../figures/layers.ts";
+import { figureGrid } from "../figures/layout.ts";
+import { categoricalLegend, colorWheelSvg } from "../figures/legends.ts";
+import { type Image, pixelSizeInPm } from "../image.ts";
+import type { AtomResult } from "./find_atoms.ts";
+import { A, B } from "./sublattice.ts";
+
+const PANEL = 520;
+
+function ok(result: AtomResult): number[] {
+  const p = result.polarization;
+  return Array.from({ length: p.x.length }, (_, j) => j).filter((j) => p.status[j] === "ok");
+}
+
+/** Columns over the image: A and B in two colours, failed fits as crosses. */
+export function sublatticeFigure(image: Image, result: AtomResult): string {
+  const c = result.columns;
+  const pick = (s: number) => {
+    const idx = Array.from({ length: c.x.length }, (_, k) => k).filter((k) =>
+      c.sublattice[k] === s
+    );
+    return { x: idx.map((k) => c.x[k]), y: idx.map((k) => c.y[k]) };
+  };
+  const failed = Array.from({ length: c.x.length }, (_, k) => k).filter((k) => !c.fitOk[k]);
+  const a = pick(A);
+  const b = pick(B);
+  const radius = Math.max(1.5, Math.min(4, (0.15 * result.nnDistance * PANEL) / image.width));
+  const panel = imagePanel(image, {
+    title: `${a.x.length} A + ${b.x.length} B columns`,
+    width: PANEL,
+    layers: [
+      pointsLayer(a.x, a.y, { color: categoricalColor(0), radius }),
+      pointsLayer(b.x, b.y, { color: categoricalColor(1), radius }),
+      pointsLayer(failed.map((k) => c.x[k]), failed.map((k) => c.y[k]), {
+        color: "#222222",
+        radius: radius + 1,
+        shape: "cross",
+      }),
+    ],
+  });
+  const legend = categoricalLegend([
+    { label: "A", color: categoricalColor(0) },
+    { label: "B", color: categoricalColor(1) },
+    { label: `fit failed (${failed.length}): centre of mass`, color: "#222222" },
+  ], { title: "sublattice" });
+  return figureGrid([panel, legend], { letters: false });
+}
+
+/**
+ * The polarisation map: every B column a disc whose hue is the direction
+ * and whose colour strength is the magnitude of its polarisation vector,
+ * over the dimmed image, with the colour wheel as key.
+ */
+export function polarizationMapFigure(image: Image, result: AtomResult): string {
+  const p = result.polarization;
+  const js = ok(result);
+  const pm = pixelSizeInPm(image.pixelSize);
+  const magnitudes = js.map((j) => p.magnitude[j]);
+  const top = percentile(magnitudes, 0.95);
+  const colors = js.map((j) => cssColor(amplitudePhaseColor(p.angle[j], p.magnitude[j] / top)));
+  const radius = Math.max(2, Math.min(9, (0.33 * result.nnDistance * PANEL) / image.width));
+  // The image dimmed to the lower part of the gray scale, so the colours stand out.
+  const [lo, hi] = percentileRange(image.data);
+  const panel = imagePanel(image, {
+    title: "polarisation (B − mean of its A neighbours)",
+    width: PANEL,
+    range: [lo, lo + 1.8 * (hi - lo)],
+    layers: [
+      pointsLayer(js.map((j) => p.x[j]), js.map((j) => p.y[j]), {
+        color: colors,
+        radius,
+        stroke: "none",
+        opacity: 1,
+      }),
+    ],
+  });
+  const unit = pm !== undefined ? `${round(top * pm)} pm` : `${round(top)} px`;
+  const wheel = colorWheelSvg({ title: `full colour: |p| ≥ ${unit}`, size: 110 });
+  return figureGrid([panel, wheel], { letters: false });
+}
+
+/** Histogram of the polarisation directions, degrees in [0, 360) (y down, as the image). */
+export function angleHistogramFigure(image: Image, result: AtomResult): string {
+  const p = result.polarization;
+  const js = ok(result);
+  const pm = pixelSizeInPm(image.pixelSize);
+  const magnitudes = js.map((j) => p.magnitude[j]);
+  const median = percentile(magnitudes, 0.5);
+  const size = pm !== undefined ? `${round(median * pm)} pm` : `${round(median)} px`;
+  return histogramFigure(js.map((j) => (p.angle[j] * 180) / Math.PI), {
+    title: `polarisation directions (${js.length} B columns, median |p| ${size})`,
+    xLabel: "angle atan2(py, px), degrees (image frame, y down)",
+    domain: [0, 360],
+    bins: 72,
+  });
+}
+
+/**
+ * Arrows on a zoomed crop (`cells` × `cells` lattice periods around the
+ * image centre, default 10): each B column's polarisation, magnified.
+ */
+export function arrowsFigure(image: Image, result: AtomResult, cells = 10): string {
+  const p = result.polarization;
+  const c = result.columns;
+  const side = Math.max(
+    16,
+    Math.min(image.width, image.height, Math.round(cells * result.lattice.period)),
+  );
+  const x0 = Math.round((image.width - side) / 2);
+  const y0 = Math.round((image.height - side) / 2);
+  const inside = (x: number, y: number) =>
+    x >= x0 - 0.5 && x < x0 + side - 0.5 && y >= y0 - 0.5 && y < y0 + side - 0.5;
+  const js = ok(result).filter((j) => inside(p.x[j], p.y[j]));
+  const aIdx = Array.from({ length: c.x.length }, (_, k) => k)
+    .filter((k) => c.sublattice[k] === A && inside(c.x[k], c.y[k]));
+  const magnitudes = js.map((j) => p.magnitude[j]);
+  const typical = percentile(magnitudes, 0.5);
+  // Magnify so that a typical vector spans about a third of the column spacing.
+  const magnify = typical > 0 ? Math.max(1, Math.round((0.35 * result.nnDistance) / typical)) : 1;
+  const pm = pixelSizeInPm(image.pixelSize);
+  const size = pm !== undefined ? `${round(typical * pm)} pm` : `${round(typical)} px`;
+  const top = percentile(magnitudes, 0.95);
+  return imagePanel(image, {
+    title: `polarisation ×${magnify} (median |p| ${size}), central ${side} px`,
+    crop: { x: x0, y: y0, width: side, height: side },
+    width: PANEL,
+    layers: [
+      pointsLayer(aIdx.map((k) => c.x[k]), aIdx.map((k) => c.y[k]), {
+        color: categoricalColor(0),
+        radius: 2.5,
+      }),
+      arrowsLayer(
+        {
+          x: js.map((j) => p.x[j]),
+          y: js.map((j) => p.y[j]),
+          dx: js.map((j) => p.px[j]),
+          dy: js.map((j) => p.py[j]),
+        },
+        {
+          magnify,
+          pivot: "tail",
+          width: 1.6,
+          angles: js.map((j) => p.angle[j]),
+          amplitudes: magnitudes,
+          amplitudeMax: top,
+        },
+      ),
+    ],
+  });
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+function round(v: number): string {
+  return String(Number(v.toPrecision(2)));
+}

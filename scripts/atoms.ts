@@ -1,0 +1,146 @@
+/**
+ * `deno task atoms IMAGE --out DIR`: find the atom columns of an atomically
+ * resolved HAADF-STEM image, refine them, split them into the A and B
+ * sublattices and compute the polarisation of every B column. Writes
+ * `atoms.csv`, `polarization.csv`, four figures (SVG + PNG) and `run.json`.
+ *
+ * @module
+ */
+
+import { findAtoms, type FindAtomsOptions } from "../lib/atoms/find_atoms.ts";
+import {
+  angleHistogramFigure,
+  arrowsFigure,
+  polarizationMapFigure,
+  sublatticeFigure,
+} from "../lib/atoms/figures.ts";
+import { atomsCsv, polarizationCsv } from "../lib/atoms/tables.ts";
+import { UserError } from "../lib/errors.ts";
+import { decodeImage } from "../lib/formats/decode.ts";
+import { pixelSizeInPm } from "../lib/image.ts";
+import { writeFigure } from "../lib/io/figure.ts";
+import { Run } from "../lib/io/run.ts";
+import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+
+if (import.meta.main) {
+  await runMain(async (track) => {
+    const cmd = program(
+      "atoms",
+      "Find atom columns, A/B sublattices and the polarisation of every B column",
+    )
+      .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
+      .requiredOption("--out <dir>", "output folder")
+      .option(
+        "--image <n>",
+        "which image of a multi-image file (default: the largest)",
+        intFlag("--image", 0),
+      )
+      .option(
+        "--spacing <px>",
+        "lattice period in px (default: from the power spectrum)",
+        numberFlag("--spacing", 3, 1000),
+      )
+      .option(
+        "--sigma <px>",
+        "detection filter width in px (default: 0.12 x period)",
+        numberFlag("--sigma", 0.3, 100),
+      )
+      .option(
+        "--window <fraction>",
+        "fit window radius, fraction of the column spacing",
+        numberFlag("--window", 0.15, 1),
+        0.5,
+      )
+      .option(
+        "--sublattice-rule <rule>",
+        "geometry (graph + contrast) or intensity (threshold)",
+        choiceFlag("--sublattice-rule", ["geometry", "intensity"] as const),
+        "geometry" as const,
+      )
+      .option(
+        "--a-brighter <bool>",
+        "A columns are the brighter ones",
+        choiceFlag("--a-brighter", ["true", "false"] as const),
+        "true" as const,
+      )
+      .option(
+        "--neighbours <rule>",
+        "A neighbours defining a B site's centre: four, pair ([110]) or auto",
+        choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
+        "auto" as const,
+      )
+      .option("--no-figures", "skip the figures");
+    parseArgs(cmd);
+    const [path] = cmd.processedArgs;
+    const flags = cmd.opts();
+    const run = new Run({ script: "atoms", outDir: flags.out });
+    track(run);
+    const started = performance.now();
+    const bytes = await run.readInput(path);
+    const image = await decodeImage(bytes, path, { index: flags.image });
+    const options: FindAtomsOptions = {
+      spacing: flags.spacing,
+      sigma: flags.sigma,
+      window: flags.window,
+      sublatticeRule: flags.sublatticeRule,
+      aBrighter: flags.aBrighter === "true",
+      neighbours: flags.neighbours,
+    };
+    let result;
+    try {
+      result = findAtoms(image, options);
+    } catch (err) {
+      // findAtoms does not know the file's name; name it here.
+      if (err instanceof UserError && !err.subject) throw new UserError(path, err.message);
+      throw err;
+    }
+    const found = performance.now();
+    const pm = pixelSizeInPm(image.pixelSize);
+    run.setParameters({
+      image: path,
+      imageIndex: flags.image ?? null,
+      ...options,
+      period: result.lattice.period,
+      sigma: result.sigma,
+      windowRadius: result.windowRadius,
+      neighbours: result.polarization.rule,
+      pixelSizePm: pm ?? null,
+    });
+    await run.write("atoms.csv", atomsCsv(result.columns));
+    await run.write("polarization.csv", polarizationCsv(result.polarization, pm));
+    if (flags.figures) {
+      await writeFigure(run, { name: "atoms", svg: sublatticeFigure(image, result) });
+      await writeFigure(run, {
+        name: "polarization_map",
+        svg: polarizationMapFigure(image, result),
+      });
+      await writeFigure(run, {
+        name: "polarization_angles",
+        svg: angleHistogramFigure(image, result),
+      });
+      await writeFigure(run, { name: "polarization_arrows", svg: arrowsFigure(image, result) });
+    }
+    const c = result.columns;
+    const p = result.polarization;
+    const countA = c.sublattice.filter((s) => s === 0).length;
+    const flagged = p.status.filter((s) => s !== "ok").length;
+    const failedFits = c.fitOk.length - c.fitOk.reduce((a, b) => a + b, 0);
+    run.setExtra({
+      columns: c.x.length,
+      a: countA,
+      b: c.x.length - countA,
+      polarizationFlagged: flagged,
+      failedFits,
+      nearestNeighbourPx: result.nnDistance,
+      findMs: Math.round(found - started),
+      totalMs: Math.round(performance.now() - started),
+    });
+    await run.finish();
+    console.log(
+      `atoms: ${c.x.length} columns (${countA} A, ${c.x.length - countA} B; ${failedFits} fits ` +
+        `failed), period ${result.lattice.period.toFixed(2)} px, ${p.x.length - flagged} ` +
+        `polarisation vectors (${flagged} flagged, ${p.rule} neighbours), ` +
+        `${Math.round(found - started)} ms -> ${flags.out}`,
+    );
+  });
+}
