@@ -79,6 +79,11 @@ Deno.test("pca: randomized equals exact on a noisy matrix with a decaying spectr
     const b = fast.components.subarray(t * 150, (t + 1) * 150);
     assertAlmostEquals(absDot(a, b), 1, 1e-4);
   }
+  // Randomized scores (Q·B·Vᵀ, without a pass over X) match the exact projection.
+  const peak = Math.max(...exact.scores.map(Math.abs));
+  for (let t = 0; t < exact.scores.length; t++) {
+    assertAlmostEquals(fast.scores[t], exact.scores[t], 1e-3 * peak);
+  }
 });
 
 Deno.test("kmeans: recovers planted clusters, is seeded, keeps the best start", () => {

@@ -121,16 +121,23 @@ export class FullModel implements MixtureModel {
   logDensities(out: Float64Array): void {
     const { rows: n, cols: d, data } = this.#x;
     const k = this.#k;
-    const diff = new Float64Array(d);
+    const white = new Float64Array(d);
     for (let j = 0; j < k; j++) {
       const w = this.#whiteners[j];
+      const mean = this.#means.subarray(j * d, (j + 1) * d);
+      // ‖L⁻¹(x − μ)‖² = ‖L⁻¹x − L⁻¹μ‖²: whiten the mean once per component.
+      for (let p = 0; p < d; p++) {
+        let y = 0;
+        for (let c = 0; c <= p; c++) y += w[p * d + c] * mean[c];
+        white[p] = y;
+      }
       const constant = Math.log(this.weights[j]) + this.#logDets[j] - 0.5 * d * LOG_2PI;
       for (let i = 0; i < n; i++) {
-        for (let c = 0; c < d; c++) diff[c] = data[i * d + c] - this.#means[j * d + c];
+        const o = i * d;
         let q = 0;
         for (let p = 0; p < d; p++) {
-          let y = 0;
-          for (let c = 0; c <= p; c++) y += w[p * d + c] * diff[c];
+          let y = -white[p];
+          for (let c = 0; c <= p; c++) y += w[p * d + c] * data[o + c];
           q += y * y;
         }
         out[i * k + j] = constant - 0.5 * q;

@@ -58,25 +58,36 @@ export interface PcaResult {
   method: "exact" | "randomized";
 }
 
-/** Column means and the total variance (trace of the covariance), in one float64 pass. */
-function meanAndTotalVariance(x: Matrix): { mean: Float64Array; total: number } {
+/**
+ * Column means (SIMD column sums) and the total variance (trace of the
+ * covariance) as Σ‖xᵢ‖² − n‖μ‖², the squared norms summed in float64.
+ */
+function meanAndTotalVariance(
+  ws: Workspace,
+  xm: WasmMatrix,
+  x: Matrix,
+): { mean: Float64Array; total: number } {
   const { rows, cols, data } = x;
-  const mean = new Float64Array(cols);
-  const squares = new Float64Array(cols);
+  let squares = 0;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
-    for (let c = 0; c < cols; c++) {
-      const v = data[o + c];
-      mean[c] += v;
-      squares[c] += v * v;
-    }
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += data[o + c] * data[o + c];
+    squares += s;
   }
-  let total = 0;
+  const mark = ws.mark();
+  const ones = ws.matrix(rows, 1);
+  const ov = ws.view(ones);
+  for (let i = 0; i < rows; i++) ov[i * ones.stride] = 1;
+  const sums = ws.view(ws.productTN(ones, xm));
+  const mean = new Float64Array(cols);
+  let meanSquares = 0;
   for (let c = 0; c < cols; c++) {
-    mean[c] /= rows;
-    total += Math.max(0, squares[c] - rows * mean[c] * mean[c]);
+    mean[c] = sums[c] / rows;
+    meanSquares += mean[c] * mean[c];
   }
-  return { mean, total: total / Math.max(1, rows - 1) };
+  ws.release(mark);
+  return { mean, total: Math.max(0, squares - rows * meanSquares) / Math.max(1, rows - 1) };
 }
 
 /** Principal components of the rows of `x` (observations) over its columns (features). */
@@ -90,16 +101,19 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
     : small <= 128
     ? "exact"
     : "randomized";
-  const { mean, total: totalVariance } = meanAndTotalVariance(x);
   const ws = options.workspace ?? Workspace.single();
   const mark = ws.mark();
+  let mean: Float64Array, totalVariance: number;
   let values: Float64Array, vectors: Float64Array, scores: Float64Array;
   try {
     const xm = ws.upload(x.data, x.rows, x.cols);
-    ({ values, vectors } = method === "exact"
-      ? exactAxes(x, mean, k)
-      : randomizedAxes(ws, xm, mean, k, options));
-    scores = project(ws, xm, mean, vectors, k);
+    ({ mean, total: totalVariance } = meanAndTotalVariance(ws, xm, x));
+    if (method === "exact") {
+      ({ values, vectors } = exactAxes(x, mean, k));
+      scores = project(ws, xm, mean, vectors, k);
+    } else {
+      ({ values, vectors, scores } = randomizedAxes(ws, xm, mean, k, options));
+    }
   } finally {
     ws.release(mark);
   }
@@ -208,7 +222,7 @@ function randomizedAxes(
   mean: Float64Array,
   k: number,
   options: PcaOptions,
-): { values: Float64Array; vectors: Float64Array } {
+): { values: Float64Array; vectors: Float64Array; scores: Float64Array } {
   const { rows: n, cols: d } = xm;
   const l = Math.min(k + (options.oversamples ?? 10), Math.min(n, d));
   const iterations = options.powerIterations ?? (k < 0.1 * Math.min(n, d) ? 7 : 4);
@@ -233,7 +247,7 @@ function randomizedAxes(
         for (let c = 0; c < d; c++) shift += mean[c] * rowsOfSketch[j * d + c];
         for (let i = 0; i < n; i++) basis[j * n + i] = yv[i * y.stride + j] - shift;
       }
-      orthonormalize(basis, l, n);
+      orthonormalize(basis, l, n, passes);
       const qv = ws.view(q);
       for (let j = 0; j < l; j++) {
         for (let i = 0; i < n; i++) qv[i * q.stride + j] = basis[j * n + i];
@@ -251,14 +265,38 @@ function randomizedAxes(
       }
       return b;
     };
+    // One Gram-Schmidt pass is enough between power iterations (the next
+    // iteration re-orthonormalises); the final basis gets two.
+    let passes = 1;
     rangeFromSketch(omega);
     for (let it = 0; it < iterations; it++) {
       const b = projectBasis();
-      orthonormalize(b, l, d);
+      orthonormalize(b, l, d, 1);
       ws.write(sketch, b);
+      if (it === iterations - 1) passes = 2;
       rangeFromSketch(b);
     }
-    return smallSvd(projectBasis(), l, d, k);
+    if (iterations === 0) orthonormalize(basis, l, n);
+    const b = projectBasis();
+    const { values, vectors } = smallSvd(b, l, d, k);
+    // Scores = Xc·Vᵀ ≈ Q·(B·Vᵀ), as scikit-learn's U·S, without another pass over X.
+    const bv = new Float64Array(l * k);
+    for (let p = 0; p < l; p++) {
+      for (let t = 0; t < k; t++) {
+        let sum = 0;
+        for (let c = 0; c < d; c++) sum += b[p * d + c] * vectors[t * d + c];
+        bv[p * k + t] = sum;
+      }
+    }
+    const scores = new Float64Array(n * k);
+    for (let p = 0; p < l; p++) {
+      const q = basis.subarray(p * n, (p + 1) * n);
+      for (let i = 0; i < n; i++) {
+        const qi = q[i];
+        for (let t = 0; t < k; t++) scores[i * k + t] += qi * bv[p * k + t];
+      }
+    }
+    return { values, vectors, scores };
   } finally {
     ws.release(mark);
   }

@@ -43,17 +43,18 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
 
 /**
  * Orthonormalise the `count` vectors of length `n` stored one after another
- * in `v` (in place), by modified Gram-Schmidt applied twice. A vector that
- * is (numerically) in the span of the previous ones becomes zero; returns
- * the number of vectors kept non-zero.
+ * in `v` (in place), by modified Gram-Schmidt, applied `passes` times
+ * (default 2: orthogonal to working precision). A vector that is
+ * (numerically) in the span of the previous ones becomes zero; returns the
+ * number of vectors kept non-zero.
  */
-export function orthonormalize(v: Float64Array, count: number, n: number): number {
+export function orthonormalize(v: Float64Array, count: number, n: number, passes = 2): number {
   let rank = 0;
   for (let j = 0; j < count; j++) {
     const vj = v.subarray(j * n, (j + 1) * n);
     let before = 0;
     for (let i = 0; i < n; i++) before += vj[i] * vj[i];
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < passes; pass++) {
       for (let p = 0; p < j; p++) {
         const vp = v.subarray(p * n, (p + 1) * n);
         let d = 0;
