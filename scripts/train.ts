@@ -152,7 +152,7 @@ if (import.meta.main) {
       ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
       ...(flags.holdout !== undefined ? { validationFraction: flags.holdout } : {}),
     });
-    const normalization = stackNormalization(data);
+    const normalization = stackNormalization(data, size * size);
 
     let resume: TrainCheckpoint | undefined;
     if (flags.resume) {

@@ -50,7 +50,10 @@ const training: TrainOptions = makeTrainOptions({
 });
 
 function newModel(): Rvae {
-  return createRvae(config, { seed: training.seed, normalization: stackNormalization(stack.data) });
+  return createRvae(config, {
+    seed: training.seed,
+    normalization: stackNormalization(stack.data, SIZE * SIZE),
+  });
 }
 
 function sameArrays(a: ReturnType<typeof modelParams>, b: ReturnType<typeof modelParams>): void {

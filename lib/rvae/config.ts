@@ -44,6 +44,14 @@ export interface RvaeConfig {
   translationScale: number;
   /** Fast decoder: the canonical image extends this fraction of the window beyond each side. */
   canonicalMargin: number;
+  /**
+   * How the encoder gives the angle's mean: `linear` (AtomAI: one output,
+   * unbounded) or `vector` (two outputs (a, b), φ = atan2(b, a): circular,
+   * and a sample's angle can swing round the circle from small weight changes).
+   */
+  angleHead: "linear" | "vector";
+  /** Subtract the training stack's mean window from the encoder's input (not the decoder's target). */
+  centerInput: boolean;
 }
 
 /** How the training data are scaled before training: `x' = (x - offset) / scale`. */
@@ -52,6 +60,8 @@ export interface Normalization {
   offset: number;
   /** Then divided by. */
   scale: number;
+  /** Mean scaled window (size² values), subtracted from the encoder's input when `centerInput`. */
+  meanWindow?: number[];
 }
 
 /** Options of the training loop. */
@@ -76,7 +86,11 @@ export interface TrainOptions {
   angleAnnealEpochs: number;
   /** Starting floor of the angle noise, radians. */
   angleNoise: number;
-  /** Epochs during which the content latents are withheld from the decoder (0: none). */
+  /**
+   * Epochs during which the content latents and the shifts are withheld from
+   * the decoder (0: none), so that only the angle can explain the windows'
+   * differences while it finds them.
+   */
   contentDelayEpochs: number;
   /** Epochs of linear KL warm-up from 0 to 1 (0: full KL from the start). */
   klWarmupEpochs: number;
@@ -92,12 +106,16 @@ export const REFERENCE_CONFIG: Omit<RvaeConfig, "size"> = {
   anglePrior: 0.1,
   translationScale: 0.1,
   canonicalMargin: 0.25,
+  angleHead: "linear",
+  centerInput: false,
 };
 
 /** ferrovae's default model: the reference with the fast decoder. */
 export const DEFAULT_CONFIG: Omit<RvaeConfig, "size"> = {
   ...REFERENCE_CONFIG,
   decoder: "fast",
+  angleHead: "vector",
+  centerInput: true,
 };
 
 /** AtomAI's training: Adam 1e-4, batch 32, 15% held out, no schedules. */
@@ -163,6 +181,9 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
     ]] as const
   ) {
     if (!(v > 0 && Number.isFinite(v))) throw new UserError(name, `must be > 0, got ${v}`);
+  }
+  if (config.angleHead !== "linear" && config.angleHead !== "vector") {
+    throw new UserError("angle head", `must be linear or vector, got ${config.angleHead}`);
   }
   if (!(config.canonicalMargin >= 0 && config.canonicalMargin <= 2)) {
     throw new UserError("canonical margin", `must be in [0, 2], got ${config.canonicalMargin}`);

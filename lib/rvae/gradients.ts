@@ -115,6 +115,19 @@ const GRADIENTS: readonly tf.GradConfig[] = [
   unaryOnOutput("Sigmoid", (dy, y) => tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)))),
   unaryOnOutput("Exp", (dy, y) => tf.mul(dy, y)),
   unaryOnOutput("Sqrt", (dy, y) => tf.div(dy, tf.mul(y, tf.scalar(2)))),
+  binary("Atan2", (dy, a, b) => {
+    const r2 = tf.add(tf.square(a), tf.square(b));
+    return [tf.div(tf.mul(dy, b), r2), tf.neg(tf.div(tf.mul(dy, a), r2))];
+  }),
+  {
+    kernelName: "Concat",
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const axis = tf.util.parseAxisParam(attrs.axis as number, saved[0].shape)[0];
+      const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[axis]), axis);
+      return parts.map((t) => () => t) as unknown as Record<string, () => tf.Tensor>;
+    },
+  },
   {
     kernelName: "BatchMatMul",
     inputsToSave: ["a", "b"],

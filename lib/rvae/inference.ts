@@ -91,7 +91,7 @@ export function encodeStack(
         pixels,
       ]);
       const x = tf.div(tf.sub(raw, offset), scale) as tf.Tensor2D;
-      const posterior = encoderForward(config, model.variables, x);
+      const posterior = encoderForward(config, model.variables, x, model.inputMean);
       mean.set(posterior.mean.dataSync(), start * latents);
       sd.set(tf.exp(posterior.logSd).dataSync(), start * latents);
     });

@@ -32,6 +32,8 @@ export interface Rvae {
   readonly variables: Variables;
   /** The window's coordinate grid (constant). */
   readonly grid: { x: tf.Tensor2D; y: tf.Tensor2D };
+  /** Mean scaled window subtracted from the encoder's input ([1, size²]), or null. */
+  readonly inputMean: tf.Tensor2D | null;
 }
 
 /** Options of {@linkcode createRvae}. */
@@ -48,11 +50,23 @@ export interface CreateRvaeOptions {
 export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}): Rvae {
   ensureGradients();
   const params = options.params ?? initialParams(config, options.seed ?? 0);
+  const normalization = options.normalization ?? { offset: 0, scale: 1 };
+  const pixels = config.size * config.size;
+  let inputMean: tf.Tensor2D | null = null;
+  if (config.centerInput) {
+    // A model made without data (no mean window yet) centres on zero.
+    const mean = normalization.meanWindow ?? new Array(pixels).fill(0);
+    if (mean.length !== pixels) {
+      throw new RangeError(`normalization.meanWindow has ${mean.length} values, not ${pixels}`);
+    }
+    inputMean = tf.tensor2d(mean, [1, pixels]);
+  }
   return {
     config,
-    normalization: options.normalization ?? { offset: 0, scale: 1 },
+    normalization,
     variables: makeVariables(config, params),
     grid: windowGrid(config.size),
+    inputMean,
   };
 }
 
@@ -61,6 +75,7 @@ export function disposeRvae(model: Rvae): void {
   for (const v of model.variables.values()) v.dispose();
   model.grid.x.dispose();
   model.grid.y.dispose();
+  model.inputMean?.dispose();
 }
 
 /** The model's current parameter values. */
@@ -83,7 +98,7 @@ export interface StepSchedule {
   klWeight: number;
   /** Lower bound of the angle's sampling standard deviation, radians (0: none). */
   angleNoiseFloor: number;
-  /** Factor on the content latents fed to the decoder (1: normal, 0: withheld). */
+  /** Factor on the content latents and shifts fed to the decoder (1: normal, 0: withheld). */
   contentGate: number;
 }
 
@@ -113,7 +128,7 @@ export function rvaeLoss(
 ): LossTerms {
   const { config, variables } = model;
   const batch = x.shape[0];
-  const { mean, logSd } = encoderForward(config, variables, x);
+  const { mean, logSd } = encoderForward(config, variables, x, model.inputMean);
   let sd: tf.Tensor2D = tf.exp(logSd);
   if (schedule.angleNoiseFloor > 0) {
     const floor = new Float32Array(mean.shape[1]);
@@ -122,8 +137,12 @@ export function rvaeLoss(
   }
   const z = tf.add(mean, tf.mul(sd, noise)) as tf.Tensor2D;
   const { pose, content } = splitLatents(config, z);
-  const gated = schedule.contentGate === 1 ? content : tf.mul(content, schedule.contentGate);
-  const decoded = decoderForward(config, variables, model.grid, pose, gated as tf.Tensor2D);
+  const gate = schedule.contentGate;
+  const gated = gate === 1 ? content : tf.mul(content, gate) as tf.Tensor2D;
+  const gatedPose = gate === 1 || !pose.shift
+    ? pose
+    : { angle: pose.angle, shift: tf.mul(pose.shift, gate) as tf.Tensor2D };
+  const decoded = decoderForward(config, variables, model.grid, gatedPose, gated);
   const reconstruction = tf.div(tf.sum(reconstructionPerSample(decoded, x)), batch) as tf.Scalar;
   const kl = tf.div(tf.sum(klPerSample(config, mean, logSd)), batch) as tf.Scalar;
   const loss = schedule.klWeight === 1

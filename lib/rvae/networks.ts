@@ -47,8 +47,17 @@ export interface Posterior {
   logSd: tf.Tensor2D;
 }
 
-/** Run the encoder on `x` ([B, size·size], normalised). */
-export function encoderForward(config: RvaeConfig, vars: Variables, x: tf.Tensor2D): Posterior {
+/**
+ * Run the encoder on `x` ([B, size·size], normalised); `inputMean` ([1, size²])
+ * is subtracted first when given (see `RvaeConfig.centerInput`).
+ */
+export function encoderForward(
+  config: RvaeConfig,
+  vars: Variables,
+  x: tf.Tensor2D,
+  inputMean: tf.Tensor2D | null = null,
+): Posterior {
+  if (inputMean) x = tf.sub(x, inputMean) as tf.Tensor2D;
   let features: tf.Tensor2D;
   if (config.encoder === "mlp") {
     const h1 = tf.tanh(denseLayer(vars, "enc.fc1", x));
@@ -59,10 +68,18 @@ export function encoderForward(config: RvaeConfig, vars: Variables, x: tf.Tensor
     const h = convLayer(vars, "enc.conv2", convLayer(vars, "enc.conv1", image));
     features = tf.reshape(h, [x.shape[0], s * s * config.hiddenUnits]);
   }
-  return {
-    mean: denseLayer(vars, "enc.mean", features),
-    logSd: denseLayer(vars, "enc.logsd", features),
-  };
+  let mean = denseLayer(vars, "enc.mean", features);
+  if (config.angleHead === "vector") {
+    // φ = atan2(b, a) of the first two outputs; the others are the remaining latents.
+    const [batch, outputs] = mean.shape;
+    const a = tf.slice(mean, [0, 0], [batch, 1]);
+    const b = tf.slice(mean, [0, 1], [batch, 1]);
+    const angle = tf.atan2(b, a);
+    mean = outputs > 2
+      ? tf.concat([angle, tf.slice(mean, [0, 2], [batch, outputs - 2])], 1) as tf.Tensor2D
+      : angle as tf.Tensor2D;
+  }
+  return { mean, logSd: denseLayer(vars, "enc.logsd", features) };
 }
 
 /** The window's coordinate grid, [1, P] each (x across columns, y up the rows). */

@@ -8,8 +8,11 @@
 
 import type { Normalization } from "./config.ts";
 
-/** Offset and scale that map `data`'s range onto [0, 1] (scale 1 for a constant stack). */
-export function stackNormalization(data: ArrayLike<number>): Normalization {
+/**
+ * Offset and scale that map `data`'s range onto [0, 1] (scale 1 for a
+ * constant stack), and the mean scaled window of `pixels` values.
+ */
+export function stackNormalization(data: ArrayLike<number>, pixels: number): Normalization {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
@@ -17,6 +20,13 @@ export function stackNormalization(data: ArrayLike<number>): Normalization {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { offset: 0, scale: 1 };
-  return { offset: lo, scale: hi > lo ? hi - lo : 1 };
+  const offset = Number.isFinite(lo) ? lo : 0;
+  const scale = Number.isFinite(hi) && hi > lo ? hi - lo : 1;
+  const count = Math.floor(data.length / pixels);
+  const sums = new Float64Array(pixels);
+  for (let n = 0; n < count; n++) {
+    for (let p = 0; p < pixels; p++) sums[p] += data[n * pixels + p];
+  }
+  const meanWindow = Array.from(sums, (s) => (count > 0 ? (s / count - offset) / scale : 0));
+  return { offset, scale, meanWindow };
 }

@@ -42,15 +42,16 @@ export function paramSpecs(config: RvaeConfig): ParamSpec[] {
   const h = config.hiddenUnits;
   const pixels = config.size * config.size;
   const latents = latentCount(config);
+  const means = latents + (config.angleHead === "vector" ? 1 : 0);
   const k = config.latentDim;
   const specs: ParamSpec[] = [];
   if (config.encoder === "mlp") {
     specs.push(...dense("enc.fc1", pixels, h), ...dense("enc.fc2", h, h));
-    specs.push(...dense("enc.mean", h, latents), ...dense("enc.logsd", h, latents));
+    specs.push(...dense("enc.mean", h, means), ...dense("enc.logsd", h, latents));
   } else {
     specs.push(...conv("enc.conv1", 1, h), ...conv("enc.conv2", h, h));
     specs.push(
-      ...dense("enc.mean", pixels * h, latents),
+      ...dense("enc.mean", pixels * h, means),
       ...dense("enc.logsd", pixels * h, latents),
     );
   }

@@ -124,6 +124,12 @@ export function decodeModel(
   if (!(Number.isFinite(n?.offset) && Number.isFinite(n?.scale) && n.scale !== 0)) {
     throw new FormatError(names.config, "normalization must have a finite offset and scale ≠ 0");
   }
+  if (config.centerInput && n.meanWindow?.length !== config.size * config.size) {
+    throw new FormatError(
+      names.config,
+      "normalization.meanWindow is missing or has the wrong size",
+    );
+  }
   return { file: { ...parsed, config }, params };
 }
 
