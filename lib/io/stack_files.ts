@@ -70,15 +70,18 @@ export async function readStackFile(run: Run, path: string, minCount = 2): Promi
 /**
  * Window centres from the `stack.csv` beside `stackPath` (columns `x,y`),
  * or null when there is none; a table of the wrong length is a FormatError.
+ * With `options.run`, the file is recorded as an input of the run.
  */
 export async function readStackPositions(
   stackPath: string,
   count: number,
+  options: { run?: Run } = {},
 ): Promise<{ x: Float64Array; y: Float64Array; path: string } | null> {
   const path = join(dirname(stackPath), "stack.csv");
   const exists = await Deno.stat(path).then((s) => s.isFile, () => false);
   if (!exists) return null;
-  const table = parseCsv(new TextDecoder().decode(await readFileChecked(path)), path);
+  const bytes = options.run ? await options.run.readInput(path) : await readFileChecked(path);
+  const table = parseCsv(new TextDecoder().decode(bytes), path);
   const x = numericColumn(table, "x", path);
   const y = numericColumn(table, "y", path);
   if (x.length !== count) {

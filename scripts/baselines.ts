@@ -1,0 +1,204 @@
+/**
+ * `deno task baselines STACK.npy --out DIR [--classes 4] [--seed 0] ...`:
+ * every classical baseline on a stack of windows. Writes `clusters.csv`
+ * (`i,x,y` — x,y from the `stack.csv` beside the stack, when present — and
+ * one column per method: kmeans, gmm_diag, gmm_full, gmm_bic, nmf; classes
+ * numbered from 0), `embeddings.csv` (`i` and two columns per embedding,
+ * `nan` where a subsampled embedding left a window out), `pca.npy`
+ * (components x w x w loading maps), the figures `scree`, `pca_loadings`,
+ * `cluster_means`, `nmf_components`, `bic`, `embeddings` and, with
+ * positions, `cluster_map`, and `run.json`.
+ *
+ * @module
+ */
+
+import { type EmbeddingName, EMBEDDINGS, runBaselines } from "../lib/baselines/suite.ts";
+import {
+  bicFigure,
+  clusterMapFigure,
+  clusterMeansFigure,
+  embeddingsFigure,
+  loadingsFigure,
+  nmfFigure,
+  screeFigure,
+} from "../lib/baselines/figures.ts";
+import { InvalidArgumentError } from "../lib/deps.ts";
+import { encodeNpy } from "../lib/formats/npy.ts";
+import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
+import { writeFigure } from "../lib/io/figure.ts";
+import { Run } from "../lib/io/run.ts";
+import { readStackFile, readStackPositions } from "../lib/io/stack_files.ts";
+import { intFlag, parseArgs, program, runMain } from "./_cli.ts";
+
+function embeddingList(value: string): EmbeddingName[] {
+  if (value === "none") return [];
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(EMBEDDINGS as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(
+        `--embeddings takes a comma-separated list of ${
+          EMBEDDINGS.join(", ")
+        } (or none), not "${name}"`,
+      );
+    }
+  }
+  return names as EmbeddingName[];
+}
+
+if (import.meta.main) {
+  await runMain(async (track) => {
+    const cmd = program(
+      "baselines",
+      "Classical baselines (PCA, NMF, k-means, GMM, embeddings) on a stack",
+    )
+      .argument("<stack>", "stack.npy (N x w x w)")
+      .requiredOption("--out <dir>", "output folder")
+      .option(
+        "--classes <k>",
+        "classes for k-means, the mixtures and NMF",
+        intFlag("--classes", 2, 64),
+        4,
+      )
+      .option(
+        "--components <n>",
+        "PCA components for the scree plot",
+        intFlag("--components", 2, 500),
+        20,
+      )
+      .option(
+        "--pca-dims <n>",
+        "PCA scores fed to the full GMM and BIC",
+        intFlag("--pca-dims", 1, 256),
+        10,
+      )
+      .option("--bic-max <k>", "largest k of the BIC sweep", intFlag("--bic-max", 1, 64), 10)
+      .option(
+        "--embeddings <list>",
+        `2-D embeddings: ${EMBEDDINGS.join(",")} or none`,
+        embeddingList,
+        [...EMBEDDINGS],
+      )
+      .option(
+        "--embed-max <n>",
+        "most windows Isomap and MDS embed",
+        intFlag("--embed-max", 10, 20000),
+        3000,
+      )
+      .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
+      .option("--threads <n>", "threads for the heavy kernels", intFlag("--threads", 1, 64), 2)
+      .option("--no-figures", "skip the figures");
+    parseArgs(cmd);
+    const flags = cmd.opts();
+    const stackPath = cmd.args[0];
+    const run = new Run({ script: "baselines", outDir: flags.out });
+    track(run);
+    const started = performance.now();
+    const stack = await readStackFile(run, stackPath, 4);
+    const positions = await readStackPositions(stackPath, stack.count, { run });
+    const x = { data: stack.data, rows: stack.count, cols: stack.window * stack.window };
+    const results = await runBaselines(x, {
+      classes: Math.min(flags.classes, stack.count),
+      components: flags.components,
+      reducedDimensions: flags.pcaDims,
+      bicMax: flags.bicMax,
+      embeddings: flags.embeddings,
+      embedMax: flags.embedMax,
+      seed: flags.seed,
+      threads: flags.threads,
+      onStage: (stage) => console.error(`baselines: ${stage}`),
+    });
+    run.setSeed(flags.seed);
+    run.setParameters({
+      stack: stackPath,
+      classes: results.classes,
+      components: results.pca.count,
+      pcaDims: flags.pcaDims,
+      bicMax: flags.bicMax,
+      embeddings: flags.embeddings,
+      embedMax: flags.embedMax,
+      threads: flags.threads,
+    });
+
+    const index = Int32Array.from({ length: stack.count }, (_, i) => i);
+    const clusters: Record<string, CsvColumn> = { i: index };
+    if (positions) Object.assign(clusters, { x: positions.x, y: positions.y });
+    Object.assign(clusters, results.labels);
+    await run.write("clusters.csv", formatCsv(clusters));
+    const embeddingColumns: Record<string, CsvColumn> = { i: index };
+    for (const [name, y] of Object.entries(results.embeddings)) {
+      embeddingColumns[`${name}_1`] = Array.from(index, (i) => y[2 * i]);
+      embeddingColumns[`${name}_2`] = Array.from(index, (i) => y[2 * i + 1]);
+    }
+    await run.write("embeddings.csv", formatCsv(embeddingColumns));
+    const pcaMaps = Float32Array.from(results.pca.components);
+    await run.write("pca.npy", encodeNpy(pcaMaps, [results.pca.count, stack.window, stack.window]));
+
+    if (flags.figures) {
+      console.error("baselines: figures");
+      const figures: [string, string][] = [
+        ["scree", screeFigure(results.pca)],
+        ["pca_loadings", loadingsFigure(results.pca, stack.window)],
+        [
+          "cluster_means",
+          clusterMeansFigure(stack, {
+            kmeans: results.labels.kmeans,
+            gmm_full: results.labels.gmm_full,
+            gmm_diag: results.labels.gmm_diag,
+          }),
+        ],
+        ["nmf_components", nmfFigure(results.nmf.components, results.nmf.count, stack.window)],
+        ["bic", bicFigure(results.bic)],
+      ];
+      if (positions) {
+        figures.push([
+          "cluster_map",
+          clusterMapFigure(positions, {
+            kmeans: results.labels.kmeans,
+            gmm_full: results.labels.gmm_full,
+          }),
+        ]);
+      }
+      if (Object.keys(results.embeddings).length) {
+        figures.push([
+          "embeddings",
+          embeddingsFigure(results.embeddings, results.labels.gmm_full, "GMM class"),
+        ]);
+      }
+      for (const [name, svg] of figures) await writeFigure(run, { name, svg });
+    }
+    const r = results;
+    run.setExtra({
+      windows: stack.count,
+      window: stack.window,
+      timingsMs: r.timings,
+      explainedVarianceRatio: Array.from(r.pca.explainedVarianceRatio),
+      kmeans: {
+        inertia: r.kmeans.inertia,
+        iterations: r.kmeans.iterations,
+        sizes: Array.from(r.kmeans.sizes),
+      },
+      gmmDiag: {
+        logLikelihood: r.gmmDiag.logLikelihood,
+        iterations: r.gmmDiag.iterations,
+        converged: r.gmmDiag.converged,
+      },
+      gmmFull: {
+        logLikelihood: r.gmmFull.logLikelihood,
+        iterations: r.gmmFull.iterations,
+        converged: r.gmmFull.converged,
+      },
+      bic: { ks: r.bic.ks, bic: Array.from(r.bic.bic), best: r.bic.best },
+      nmf: { relativeError: r.nmf.relativeError, iterations: r.nmf.iterations, shift: r.nmfShift },
+      embedded: r.embedded,
+      totalMs: Math.round(performance.now() - started),
+    });
+    await run.finish();
+    console.log(
+      `baselines: ${stack.count} windows of ${stack.window} px, ${r.classes} classes; ` +
+        `BIC prefers k = ${r.bic.best}; ${
+          Object.keys(r.embeddings).join(", ") || "no"
+        } embeddings ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${flags.out}`,
+    );
+  });
+}
