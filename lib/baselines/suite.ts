@@ -208,7 +208,7 @@ async function embedAll(
     } else if (name === "tsne") {
       y = await tsne(subset, { seed, threads, perplexity: Math.min(30, (subset.rows - 1) / 3) });
     } else if (name === "isomap") {
-      y = isomap(subset, { neighbors: Math.min(5, subset.rows - 1), seed });
+      y = await isomap(subset, { neighbors: Math.min(5, subset.rows - 1), seed, threads });
     } else {
       y = await mds(subset, { seed, threads });
     }
