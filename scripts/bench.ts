@@ -11,6 +11,7 @@ type Bench = () => Promise<void>;
 /** Areas, in the order they run; each helper adds its own line. */
 const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   baselines: () => import("./bench/baselines.ts"),
+  embeddings: () => import("./bench/embeddings.ts"),
   figures: () => import("./bench/figures.ts"),
   synth: () => import("./bench/synth.ts"),
 };

@@ -10,6 +10,7 @@
 import type { KnnGraph } from "./knn.ts";
 import type { Matrix } from "./matrix.ts";
 import { squaredDistance } from "./matrix.ts";
+import { sharedFloat64, sharedInt32 } from "./pool.ts";
 
 /** An undirected weighted graph in compressed-row form (each edge stored both ways). */
 export interface SparseGraph {
@@ -37,7 +38,10 @@ export function symmetricKnnGraph(knn: KnnGraph): SparseGraph {
   return graphFromEdges(knn.n, edges);
 }
 
-/** Build a graph from undirected edges (i, j, length); repeated edges keep the shortest. */
+/**
+ * Build a graph (in shared memory, for worker threads) from undirected edges
+ * (i, j, length); repeated edges keep the shortest.
+ */
 export function graphFromEdges(n: number, edges: readonly [number, number, number][]): SparseGraph {
   const best = new Map<number, number>();
   for (const [i, j, w] of edges) {
@@ -51,11 +55,11 @@ export function graphFromEdges(n: number, edges: readonly [number, number, numbe
     degree[Math.floor(key / n)]++;
     degree[key % n]++;
   }
-  const offsets = new Int32Array(n + 1);
+  const offsets = sharedInt32(n + 1);
   for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + degree[i];
   const fill = offsets.slice(0, n);
-  const targets = new Int32Array(offsets[n]);
-  const weights = new Float64Array(offsets[n]);
+  const targets = sharedInt32(offsets[n]);
+  const weights = sharedFloat64(offsets[n]);
   for (const [key, w] of best) {
     const i = Math.floor(key / n), j = key % n;
     targets[fill[i]] = j;
@@ -147,6 +151,27 @@ export function dijkstra(
         heap.push(u, du);
       }
     }
+  }
+}
+
+/** Input and output of {@link squaredGeodesicRows}. */
+export interface GeodesicRows {
+  /** The graph, in shared memory. */
+  graph: SparseGraph;
+  /** Output: `n x n` squared shortest-path lengths, row-major, in shared memory. */
+  out: Float32Array;
+}
+
+/** Rows [from, to) of the squared shortest-path matrix: Dijkstra from each source. */
+export function squaredGeodesicRows(args: GeodesicRows, from: number, to: number): void {
+  const { graph, out } = args;
+  const n = graph.n;
+  const dist = new Float64Array(n);
+  const heap = new IndexedHeap(n);
+  for (let s = from; s < to; s++) {
+    dijkstra(graph, s, dist, heap);
+    const row = out.subarray(s * n, (s + 1) * n);
+    for (let j = 0; j < n; j++) row[j] = dist[j] * dist[j];
   }
 }
 

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { connectComponents, dijkstra, IndexedHeap, symmetricKnnGraph } from "./graph.ts";
+import { connectComponents, squaredGeodesicRows, symmetricKnnGraph } from "./graph.ts";
+import { WorkerPool } from "./pool.ts";
 import { largestEigenpairs } from "./eigen.ts";
 import { knnGraph } from "./knn.ts";
 import { checkMatrix, type Matrix } from "./matrix.ts";
@@ -25,6 +26,8 @@ export interface IsomapOptions {
   dimensions?: number;
   /** Seed of the Lanczos start vector (default 0); the result does not depend on it beyond rounding. */
   seed?: number;
+  /** Threads, the caller's included (default: all cores). */
+  threads?: number;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface IsomapOptions {
  * row-major. Each axis's sign is fixed so that its largest-magnitude
  * coordinate is positive (scikit-learn's convention).
  */
-export function isomap(x: Matrix, options: IsomapOptions = {}): Float64Array {
+export async function isomap(x: Matrix, options: IsomapOptions = {}): Promise<Float64Array> {
   checkMatrix(x, "isomap", 3);
   const n = x.rows;
   const k = options.neighbors ?? 5;
@@ -46,28 +49,15 @@ export function isomap(x: Matrix, options: IsomapOptions = {}): Float64Array {
       `dimensions must be a whole number in [1, ${n - 1}], got ${dims}`,
     );
   }
-  const graph = connectComponents(symmetricKnnGraph(knnGraph(x, k)), x);
-  const squared = squaredGeodesics(
-    graph.n,
-    (source, dist, heap) => dijkstra(graph, source, dist, heap),
-  );
-  return classicalScaling(squared, n, dims, new Random(options.seed ?? 0));
-}
-
-/** The n x n matrix of squared shortest-path lengths, float32, row-major. */
-function squaredGeodesics(
-  n: number,
-  paths: (source: number, dist: Float64Array, heap: IndexedHeap) => void,
-): Float32Array {
-  const out = new Float32Array(n * n);
-  const dist = new Float64Array(n);
-  const heap = new IndexedHeap(n);
-  for (let s = 0; s < n; s++) {
-    paths(s, dist, heap);
-    const row = out.subarray(s * n, (s + 1) * n);
-    for (let j = 0; j < n; j++) row[j] = dist[j] * dist[j];
+  const pool = await WorkerPool.create(options.threads);
+  try {
+    const graph = connectComponents(symmetricKnnGraph(knnGraph(x, k, { pool })), x);
+    const squared = new Float32Array(new SharedArrayBuffer(4 * n * n));
+    pool.run("squaredGeodesicRows", squaredGeodesicRows, { graph, out: squared }, n, 32);
+    return classicalScaling(squared, n, dims, new Random(options.seed ?? 0));
+  } finally {
+    pool.close();
   }
-  return out;
 }
 
 /**

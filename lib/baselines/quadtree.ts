@@ -1,60 +1,73 @@
 /**
- * A 2-D quadtree over a point set, with each cell's point count and centre
- * of mass, for Barnes-Hut summation of t-SNE's repulsive forces. Stored in
- * flat typed arrays (one interleaved record per node, for cache locality) and
- * rebuilt each iteration; leaves hold one point, or several when points
- * coincide (below a depth limit).
+ * A compressed 2-D quadtree for Barnes-Hut sums, rebuilt every iteration
+ * from the points sorted along a Morton (Z-order) curve. Nodes are stored in
+ * depth-first order with, for each, the index just past its subtree, so a
+ * traversal needs no stack: descend to `c + 1`, or skip to `skip[c]`. Each
+ * node covers a contiguous run of the sorted points; a node whose points all
+ * share a quadrant is not stored (its single child takes its place), so there
+ * are fewer than 2n nodes.
  *
  * @module
  */
 
-/** Deepest subdivision: past it, points share a leaf (coincident or nearly so). */
-const MAX_DEPTH = 40;
+import { sharedFloat64, sharedInt32 } from "./pool.ts";
 
-/** Values per node record in {@link Quadtree.node}. */
+/** Values per node record in {@link Quadtree.node}: centre of mass x, y, count, squared width. */
 export const NODE_STRIDE = 4;
 
-/**
- * A quadtree built by {@link buildQuadtree}. Node c's record is
- * `node[4c .. 4c+4)` = centre of mass x, y, point count, squared cell width;
- * its children are `child[c] .. child[c]+3`, or `child[c] = -1` for a leaf.
- */
+/** Points per leaf at most (unless they coincide to 16 bits per axis). */
+const LEAF_SIZE = 16;
+
+/** A quadtree built by {@link buildQuadtree}; see the module notes. */
 export interface Quadtree {
   /** Number of nodes in use. */
   size: number;
-  /** Interleaved node records (see above). */
+  /** Number of points. */
+  n: number;
+  /** Node records: centre of mass x, y, point count, squared cell width. */
   node: Float64Array;
-  /** First child of each node, or -1 for a leaf. */
-  child: Int32Array;
-  /** The leaf each point lies in. */
-  leafOf: Int32Array;
-  /** Points in depth-first (spatially coherent) order, for traversal locality. */
+  /** Index just past each node's subtree (its children are c+1 .. skip[c]-1). */
+  skip: Int32Array;
+  /** For a leaf, its first sorted point; -1 for an inner node. */
+  leafStart: Int32Array;
+  /** For a leaf, one past its last sorted point. */
+  leafEnd: Int32Array;
+  /** Original index of each sorted point. */
   order: Int32Array;
-  /** Cell centre x and y and half width per node (3 values each), used while building. */
-  cell: Float64Array;
-  /** Scratch: first point of a leaf during the build, -1 when empty. */
-  first: Int32Array;
-  /** Scratch: next point in the same leaf during the build, or -1. */
-  next: Int32Array;
+  /** Coordinates (x, y interleaved) of the sorted points. */
+  sorted: Float64Array;
+  /** Scratch: Morton codes, sorted alongside `order`. */
+  codes: Uint32Array;
+  /** Scratch for the radix sort. */
+  spareCodes: Uint32Array;
+  /** Scratch for the radix sort. */
+  spareOrder: Int32Array;
 }
 
-/** An empty quadtree with room for the nodes of `n` points; reuse it across iterations. */
+/**
+ * An empty quadtree for `n` points, in shared memory (for worker threads);
+ * reuse it across iterations.
+ */
 export function allocateQuadtree(n: number): Quadtree {
-  const cap = 4 * n + 64;
+  const cap = 2 * n + 1;
   return {
     size: 0,
-    node: new Float64Array(NODE_STRIDE * cap),
-    child: new Int32Array(cap),
-    leafOf: new Int32Array(n),
-    order: new Int32Array(n),
-    cell: new Float64Array(3 * cap),
-    first: new Int32Array(cap),
-    next: new Int32Array(n),
+    n,
+    node: sharedFloat64(NODE_STRIDE * cap),
+    skip: sharedInt32(cap),
+    leafStart: sharedInt32(cap),
+    leafEnd: sharedInt32(cap),
+    order: sharedInt32(n),
+    sorted: sharedFloat64(2 * n),
+    codes: new Uint32Array(n),
+    spareCodes: new Uint32Array(n),
+    spareOrder: new Int32Array(n),
   };
 }
 
-/** Rebuild `tree` over the `n` points of `y` (interleaved x, y); returns `tree`. */
-export function buildQuadtree(tree: Quadtree, y: Float64Array, n: number): Quadtree {
+/** Rebuild `tree` over the points of `y` (x, y interleaved, `tree.n` of them); returns it. */
+export function buildQuadtree(tree: Quadtree, y: Float64Array): Quadtree {
+  const n = tree.n;
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i < n; i++) {
     const px = y[2 * i], py = y[2 * i + 1];
@@ -63,103 +76,97 @@ export function buildQuadtree(tree: Quadtree, y: Float64Array, n: number): Quadt
     if (py < minY) minY = py;
     if (py > maxY) maxY = py;
   }
-  const half = Math.max(maxX - minX, maxY - minY, 1e-12) * (0.5 + 1e-6);
-  tree.size = 0;
-  newNode(tree, (minX + maxX) / 2, (minY + maxY) / 2, half);
-  for (let i = 0; i < n; i++) insert(tree, y, i);
-  const node = tree.node;
-  for (let c = 0; c < tree.size; c++) {
-    const m = node[NODE_STRIDE * c + 2];
-    if (m > 0) {
-      node[NODE_STRIDE * c] /= m;
-      node[NODE_STRIDE * c + 1] /= m;
-    }
+  const width = Math.max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9);
+  const toGrid = 65536 / width;
+  const { codes, order, sorted } = tree;
+  for (let i = 0; i < n; i++) {
+    const gx = Math.min(65535, Math.floor((y[2 * i] - minX) * toGrid));
+    const gy = Math.min(65535, Math.floor((y[2 * i + 1] - minY) * toGrid));
+    codes[i] = (spreadBits(gx) | (spreadBits(gy) << 1)) >>> 0;
+    order[i] = i;
   }
-  collectOrder(tree);
+  radixSort(tree);
+  for (let t = 0; t < n; t++) {
+    sorted[2 * t] = y[2 * order[t]];
+    sorted[2 * t + 1] = y[2 * order[t] + 1];
+  }
+  tree.size = 0;
+  buildRange(tree, 0, n, 0, width);
   return tree;
 }
 
-function newNode(tree: Quadtree, cx: number, cy: number, half: number): number {
-  if (tree.size + 4 > tree.child.length) grow(tree);
+/** Spread the low 16 bits of v to the even bits of a 32-bit word. */
+function spreadBits(v: number): number {
+  v = (v | (v << 8)) & 0x00ff00ff;
+  v = (v | (v << 4)) & 0x0f0f0f0f;
+  v = (v | (v << 2)) & 0x33333333;
+  return (v | (v << 1)) & 0x55555555;
+}
+
+/** Sort `codes` (with `order`) ascending: four stable passes of 8 bits. */
+function radixSort(tree: Quadtree): void {
+  let src = tree.codes, dst = tree.spareCodes;
+  let srcOrder = tree.order, dstOrder = tree.spareOrder;
+  const count = new Int32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    count.fill(0);
+    for (let i = 0; i < tree.n; i++) count[(src[i] >>> shift) & 255]++;
+    for (let b = 0, sum = 0; b < 256; b++) [count[b], sum] = [sum, sum + count[b]];
+    for (let i = 0; i < tree.n; i++) {
+      const at = count[(src[i] >>> shift) & 255]++;
+      dst[at] = src[i];
+      dstOrder[at] = srcOrder[i];
+    }
+    [src, dst] = [dst, src];
+    [srcOrder, dstOrder] = [dstOrder, srcOrder];
+  }
+  // An even number of passes leaves the result back in the original arrays.
+}
+
+/**
+ * Append the subtree of sorted points [lo, hi), which share their first
+ * `level` quadrant digits, to the node list; `rootWidth` is the root cell's.
+ */
+function buildRange(tree: Quadtree, lo: number, hi: number, level: number, rootWidth: number) {
+  const { codes, node, sorted } = tree;
   const c = tree.size++;
-  tree.child[c] = -1;
-  tree.first[c] = -1;
   const o = NODE_STRIDE * c;
-  tree.node[o] = tree.node[o + 1] = tree.node[o + 2] = 0;
-  tree.node[o + 3] = 4 * half * half;
-  tree.cell[3 * c] = cx;
-  tree.cell[3 * c + 1] = cy;
-  tree.cell[3 * c + 2] = half;
-  return c;
-}
-
-function grow(tree: Quadtree): void {
-  const widen = <T extends Float64Array | Int32Array>(a: T): T => {
-    const b = new (a.constructor as { new (n: number): T })(a.length * 2);
-    b.set(a);
-    return b;
-  };
-  tree.node = widen(tree.node);
-  tree.child = widen(tree.child);
-  tree.cell = widen(tree.cell);
-  tree.first = widen(tree.first);
-}
-
-function addMass(tree: Quadtree, c: number, px: number, py: number): void {
-  const o = NODE_STRIDE * c;
-  tree.node[o] += px;
-  tree.node[o + 1] += py;
-  tree.node[o + 2]++;
-}
-
-function quadrant(tree: Quadtree, c: number, px: number, py: number): number {
-  return tree.child[c] + (px >= tree.cell[3 * c] ? 1 : 0) + (py >= tree.cell[3 * c + 1] ? 2 : 0);
-}
-
-function insert(tree: Quadtree, y: Float64Array, i: number): void {
-  const px = y[2 * i], py = y[2 * i + 1];
-  let c = 0;
-  for (let depth = 0;; depth++) {
-    addMass(tree, c, px, py);
-    if (tree.child[c] < 0) {
-      const occupant = tree.first[c];
-      if (occupant < 0 || depth >= MAX_DEPTH) {
-        tree.next[i] = occupant;
-        tree.first[c] = i;
-        tree.leafOf[i] = c;
-        return;
-      }
-      // Split the leaf and push its point(s) one level down.
-      const h = tree.cell[3 * c + 2] / 2, cx = tree.cell[3 * c], cy = tree.cell[3 * c + 1];
-      const base = tree.size;
-      for (let q = 0; q < 4; q++) newNode(tree, cx + (q & 1 ? h : -h), cy + (q & 2 ? h : -h), h);
-      tree.child[c] = base;
-      tree.first[c] = -1;
-      for (let p = occupant; p >= 0;) {
-        const after = tree.next[p];
-        const d = quadrant(tree, c, y[2 * p], y[2 * p + 1]);
-        addMass(tree, d, y[2 * p], y[2 * p + 1]);
-        tree.next[p] = tree.first[d];
-        tree.first[d] = p;
-        tree.leafOf[p] = d;
-        p = after;
-      }
+  const differ = codes[lo] ^ codes[hi - 1];
+  if (hi - lo <= LEAF_SIZE || differ === 0) {
+    let sx = 0, sy = 0;
+    for (let t = lo; t < hi; t++) {
+      sx += sorted[2 * t];
+      sy += sorted[2 * t + 1];
     }
-    c = quadrant(tree, c, px, py);
+    const w = rootWidth / 2 ** (differ === 0 ? 16 : level);
+    node[o] = sx / (hi - lo);
+    node[o + 1] = sy / (hi - lo);
+    node[o + 2] = hi - lo;
+    node[o + 3] = w * w;
+    tree.leafStart[c] = lo;
+    tree.leafEnd[c] = hi;
+    tree.skip[c] = tree.size;
+    return;
   }
-}
-
-/** Fill `tree.order` with the points leaf by leaf in depth-first order. */
-function collectOrder(tree: Quadtree): void {
-  const stack: number[] = [0];
-  let t = 0;
-  while (stack.length > 0) {
-    const c = stack.pop()!;
-    const kids = tree.child[c];
-    if (kids < 0) {
-      for (let p = tree.first[c]; p >= 0; p = tree.next[p]) tree.order[t++] = p;
-    } else {
-      for (let q = 3; q >= 0; q--) stack.push(kids + q);
-    }
+  // The first quadrant digit (2 bits from the top) where the run's points part.
+  const split = (31 - (31 - Math.clz32(differ))) >> 1;
+  const shift = 30 - 2 * split;
+  let sx = 0, sy = 0;
+  for (let start = lo; start < hi;) {
+    const digit = (codes[start] >>> shift) & 3;
+    let end = start + 1;
+    while (end < hi && ((codes[end] >>> shift) & 3) === digit) end++;
+    const child = tree.size;
+    buildRange(tree, start, end, split + 1, rootWidth);
+    sx += node[NODE_STRIDE * child] * (end - start);
+    sy += node[NODE_STRIDE * child + 1] * (end - start);
+    start = end;
   }
+  const w = rootWidth / 2 ** split;
+  node[o] = sx / (hi - lo);
+  node[o + 1] = sy / (hi - lo);
+  node[o + 2] = hi - lo;
+  node[o + 3] = w * w;
+  tree.leafStart[c] = -1;
+  tree.skip[c] = tree.size;
 }

@@ -10,8 +10,9 @@
  */
 
 import { allocateQuadtree, buildQuadtree } from "./quadtree.ts";
-import { type Affinities, attraction, repulsion } from "./tsne_gradient.ts";
-import { principalScores } from "./eigen.ts";
+import { type Affinities, type ForceArgs, tsneForces } from "./tsne_gradient.ts";
+import { sharedFloat64, sharedInt32, WorkerPool } from "./pool.ts";
+import { pca } from "./pca.ts";
 import { type KnnGraph, knnGraph } from "./knn.ts";
 import { checkMatrix, type Matrix } from "./matrix.ts";
 import { Random } from "../random.ts";
@@ -35,13 +36,15 @@ export interface TsneOptions {
   init?: "pca" | "random";
   /** Seed for the initialisation (default 0). */
   seed?: number;
+  /** Threads for the gradient, the caller's included (default: all cores). */
+  threads?: number;
 }
 
 /**
  * Embed the rows of `x` in 2-D by Barnes-Hut t-SNE; returns `rows x 2`
  * coordinates, row-major.
  */
-export function tsne(x: Matrix, options: TsneOptions = {}): Float64Array {
+export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float64Array> {
   checkMatrix(x, "t-SNE", 4);
   const n = x.rows;
   const perplexity = options.perplexity ?? 30;
@@ -57,16 +60,22 @@ export function tsne(x: Matrix, options: TsneOptions = {}): Float64Array {
   if (!(theta >= 0)) throw new UserError("t-SNE", `theta must be >= 0, got ${theta}`);
   const random = new Random(options.seed ?? 0);
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));
-  const p = affinities(knnGraph(x, k), perplexity);
-  const y = initialEmbedding(x, options.init ?? "pca", random);
-  optimise(p, y, {
-    iterations,
-    exaggerationIterations: options.exaggerationIterations ?? 250,
-    exaggeration,
-    learningRate: options.learningRate ?? Math.max(n / exaggeration / 4, 50),
-    theta,
-  });
-  return y;
+  const y = sharedFloat64(2 * n);
+  y.set(initialEmbedding(x, options.init ?? "pca", random));
+  const pool = await WorkerPool.create(options.threads);
+  try {
+    const p = affinities(knnGraph(x, k, { pool }), perplexity);
+    optimise(p, y, pool, {
+      iterations,
+      exaggerationIterations: options.exaggerationIterations ?? 250,
+      exaggeration,
+      learningRate: options.learningRate ?? Math.max(n / exaggeration / 4, 50),
+      theta,
+    });
+  } finally {
+    pool.close();
+  }
+  return Float64Array.from(y);
 }
 
 /**
@@ -144,7 +153,12 @@ function symmetrise(knn: KnnGraph, conditional: Float64Array): Affinities {
     for (let e = start; e < columns.length; e++) values.push(acc[columns[e]] * scale);
     offsets[i + 1] = columns.length;
   }
-  return { n, offsets, columns: Int32Array.from(columns), values: Float64Array.from(values) };
+  const shared = { offsets: sharedInt32(n + 1), columns: sharedInt32(columns.length) };
+  shared.offsets.set(offsets);
+  shared.columns.set(columns);
+  const sharedValues = sharedFloat64(values.length);
+  sharedValues.set(values);
+  return { n, offsets: shared.offsets, columns: shared.columns, values: sharedValues };
 }
 
 function initialEmbedding(x: Matrix, init: "pca" | "random", random: Random): Float64Array {
@@ -153,8 +167,12 @@ function initialEmbedding(x: Matrix, init: "pca" | "random", random: Random): Fl
     return Float64Array.from({ length: 2 * n }, () => 1e-4 * random.normal());
   }
   if (init !== "pca") throw new UserError("t-SNE", `init must be "pca" or "random", got ${init}`);
-  const y = principalScores(x.data, n, x.cols, 2, random);
-  if (x.cols < 2) return Float64Array.from({ length: 2 * n }, (_, t) => (t % 2 ? 0 : y[t >> 1]));
+  // Scores on the first two principal axes, as scikit-learn's init="pca".
+  const scores = pca(x, { components: 2, seed: random.nextUint32() });
+  const y = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < scores.count; t++) y[2 * i + t] = scores.scores[i * scores.count + t];
+  }
   let mean = 0, sq = 0;
   for (let i = 0; i < n; i++) mean += y[2 * i];
   mean /= n;
@@ -163,6 +181,9 @@ function initialEmbedding(x: Matrix, init: "pca" | "random", random: Random): Fl
   for (let t = 0; t < 2 * n; t++) y[t] *= scale;
   return y;
 }
+
+/** Points per unit of work handed to a thread. */
+const FORCE_CHUNK = 128;
 
 interface Schedule {
   iterations: number;
@@ -173,21 +194,28 @@ interface Schedule {
 }
 
 /** Gradient descent with momentum and per-coordinate gains (Jacobs 1988), in place on `y`. */
-function optimise(p: Affinities, y: Float64Array, s: Schedule): void {
+function optimise(p: Affinities, y: Float64Array, pool: WorkerPool, s: Schedule): void {
   const n = p.n;
   const update = new Float64Array(2 * n);
   const gains = new Float64Array(2 * n).fill(1);
-  const attract = new Float64Array(2 * n);
-  const repel = new Float64Array(2 * n);
+  const attract = sharedFloat64(2 * n);
+  const repel = sharedFloat64(2 * n);
   const tree = allocateQuadtree(n);
-  const stack = new Int32Array(256);
   const theta2 = s.theta * s.theta;
   for (let it = 0; it < s.iterations; it++) {
     const early = it < s.exaggerationIterations;
     const momentum = early ? 0.5 : 0.8;
-    attraction(p, y, early ? s.exaggeration : 1, attract, 0, n);
-    buildQuadtree(tree, y, n);
-    const z = repulsion(tree, y, theta2, repel, 0, n, stack);
+    buildQuadtree(tree, y);
+    const args: ForceArgs = {
+      p,
+      y,
+      attract,
+      repel,
+      tree,
+      theta2,
+      exaggeration: early ? s.exaggeration : 1,
+    };
+    const z = pool.run("tsneForces", tsneForces, args, n, FORCE_CHUNK);
     const invZ = 1 / Math.max(z, Number.MIN_VALUE);
     for (let t = 0; t < 2 * n; t++) {
       const grad = 4 * (attract[t] - repel[t] * invZ);

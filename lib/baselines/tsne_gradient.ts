@@ -49,50 +49,84 @@ export function attraction(
 }
 
 /**
- * Barnes-Hut repulsion for the points `tree.order[from .. to)`: writes each
- * one's unnormalised force Σ_j q̃_ij² (y_i - y_j) into `force` and returns
- * their Σ_j q̃_ij (a share of the normaliser Z). `stack` is scratch of ≥ 256.
+ * Barnes-Hut repulsion for the sorted points [from, to) of `tree` (see
+ * {@link Quadtree.order}): writes each one's unnormalised force
+ * Σ_j q̃_ij² (y_i - y_j) into `force` (at its original index) and returns
+ * their Σ_j q̃_ij, a share of the normaliser Z. A cell is one body when
+ * width² < θ² · distance² to its centre of mass; a near leaf is summed point
+ * by point.
  */
 export function repulsion(
-  tree: Quadtree,
-  y: Float64Array,
+  tree: Pick<Quadtree, "node" | "skip" | "leafStart" | "leafEnd" | "order" | "sorted" | "size">,
   theta2: number,
   force: Float64Array,
   from: number,
   to: number,
-  stack: Int32Array,
 ): number {
-  const { node, child, leafOf, order } = tree;
+  const { node, skip, leafStart, leafEnd, order, sorted, size } = tree;
   let z = 0;
   for (let t = from; t < to; t++) {
-    const i = order[t];
-    const yx = y[2 * i], yy = y[2 * i + 1];
-    const home = leafOf[i];
+    const yx = sorted[2 * t], yy = sorted[2 * t + 1];
     let fx = 0, fy = 0;
-    let top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-      const c = stack[--top];
+    for (let c = 0; c < size;) {
       const o = NODE_STRIDE * c;
       const dx = yx - node[o], dy = yy - node[o + 1];
       const d2 = dx * dx + dy * dy;
-      const kids = child[c];
-      if (kids >= 0 && node[o + 3] >= theta2 * d2) {
-        for (let q = kids; q < kids + 4; q++) if (node[NODE_STRIDE * q + 2] > 0) stack[top++] = q;
+      if (node[o + 3] < theta2 * d2) {
+        const q = 1 / (1 + d2);
+        const mq = node[o + 2] * q;
+        z += mq;
+        fx += mq * q * dx;
+        fy += mq * q * dy;
+        c = skip[c];
         continue;
       }
-      // A far cell or a leaf, taken as one body at its centre of mass; a
-      // leaf's points coincide, so the point itself only removes its own mass.
-      const m = c === home ? node[o + 2] - 1 : node[o + 2];
-      if (m === 0) continue;
-      const q = 1 / (1 + d2);
-      const mq = m * q;
-      z += mq;
-      fx += mq * q * dx;
-      fy += mq * q * dy;
+      const start = leafStart[c];
+      if (start < 0) {
+        c++;
+        continue;
+      }
+      for (let s = start, end = leafEnd[c]; s < end; s++) {
+        if (s === t) continue;
+        const ex = yx - sorted[2 * s], ey = yy - sorted[2 * s + 1];
+        const q = 1 / (1 + ex * ex + ey * ey);
+        z += q;
+        fx += q * q * ex;
+        fy += q * q * ey;
+      }
+      c = skip[c];
     }
+    const i = order[t];
     force[2 * i] = fx;
     force[2 * i + 1] = fy;
   }
   return z;
+}
+
+/** Everything one gradient evaluation reads and writes, in shared memory. */
+export interface ForceArgs {
+  /** Affinities. */
+  p: Affinities;
+  /** Current embedding, x y interleaved. */
+  y: Float64Array;
+  /** Output: attractive forces. */
+  attract: Float64Array;
+  /** Output: unnormalised repulsive forces. */
+  repel: Float64Array;
+  /** The quadtree over `y` (only its arrays and size are read). */
+  tree: Pick<Quadtree, "node" | "skip" | "leafStart" | "leafEnd" | "order" | "sorted" | "size">;
+  /** θ². */
+  theta2: number;
+  /** Attraction factor. */
+  exaggeration: number;
+}
+
+/**
+ * Both force terms for points [from, to) — rows for attraction, sorted
+ * positions for repulsion — returning their share of Z: the unit a
+ * {@link WorkerPool} hands out.
+ */
+export function tsneForces(args: ForceArgs, from: number, to: number): number {
+  attraction(args.p, args.y, args.exaggeration, args.attract, from, to);
+  return repulsion(args.tree, args.theta2, args.repel, from, to);
 }

@@ -1,0 +1,42 @@
+"""Time scikit-learn's embeddings on the data `scripts/bench/embeddings.ts` wrote.
+
+Usage: python3 sklearn_embeddings.py DATA.npy OUT_DIR METHOD...
+METHOD is tsne, isomap or mds; each writes OUT_DIR/sklearn_METHOD.npy and
+prints one JSON line {"method", "seconds", "rows", "iterations"}.
+Bench only: CI never needs scikit-learn.
+"""
+
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.manifold import MDS, TSNE, Isomap
+
+warnings.filterwarnings("ignore")
+data_path, out_dir, *methods = sys.argv[1:]
+x = np.load(data_path)
+small = x[:2000]
+
+for method in methods:
+    if method == "tsne":
+        model = TSNE(n_components=2, perplexity=30, n_iter=1000, method="barnes_hut",
+                     init="pca", learning_rate="auto", random_state=0)
+        data = x
+    elif method == "isomap":
+        model = Isomap(n_neighbors=5, n_components=2)
+        data = small
+    elif method == "mds":
+        model = MDS(n_components=2, n_init=4, max_iter=300, metric=True, random_state=0)
+        data = small
+    else:
+        raise SystemExit(f"unknown method {method}")
+    start = time.perf_counter()
+    y = model.fit_transform(data)
+    seconds = time.perf_counter() - start
+    np.save(f"{out_dir}/sklearn_{method}.npy", y.astype(np.float64))
+    print(json.dumps({"method": method, "seconds": seconds, "rows": len(data),
+                      "iterations": int(getattr(model, "n_iter_", 0) or 0),
+                      "kl": float(getattr(model, "kl_divergence_", float("nan"))),
+                      "stress": float(getattr(model, "stress_", float("nan")))}), flush=True)
