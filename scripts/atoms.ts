@@ -7,7 +7,7 @@
  * @module
  */
 
-import { findAtoms, type FindAtomsOptions } from "../lib/atoms/find_atoms.ts";
+import { type AtomResult, findAtoms, type FindAtomsOptions } from "../lib/atoms/find_atoms.ts";
 import {
   angleHistogramFigure,
   arrowsFigure,
@@ -17,10 +17,100 @@ import {
 import { atomsCsv, polarizationCsv } from "../lib/atoms/tables.ts";
 import { UserError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
-import { pixelSizeInPm } from "../lib/image.ts";
+import { type Image, pixelSizeInPm } from "../lib/image.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+
+/** Options of {@linkcode atomsStage}: the finder's options, the image's name and whether to draw. */
+export interface AtomsStageOptions extends FindAtomsOptions {
+  /** The image's file name, for error messages. */
+  source: string;
+  /** Write the four figures (default true). */
+  figures?: boolean;
+}
+
+/** What {@linkcode atomsStage} found and wrote. */
+export interface AtomsStageResult {
+  /** Columns, sublattices, polarisation. */
+  result: AtomResult;
+  /** The text of `atoms.csv` as written. */
+  atomsCsv: string;
+  /** Parameters after defaults, for `run.json`. */
+  parameters: Record<string, unknown>;
+  /** Counts and timings, for `run.json`. */
+  extra: Record<string, unknown>;
+  /** One line for the terminal. */
+  summary: string;
+}
+
+/**
+ * The atoms stage on an image already read: find the columns, write
+ * `atoms.csv`, `polarization.csv` and (unless `figures` is false) the four
+ * figures through `run`. Records nothing in the run's manifest: the caller
+ * does, from `parameters` and `extra`.
+ */
+export async function atomsStage(
+  run: Run,
+  image: Image,
+  options: AtomsStageOptions,
+): Promise<AtomsStageResult> {
+  const { source, figures = true, ...findOptions } = options;
+  const started = performance.now();
+  let result;
+  try {
+    result = findAtoms(image, findOptions);
+  } catch (err) {
+    // findAtoms does not know the file's name; name it here.
+    if (err instanceof UserError && !err.subject) throw new UserError(source, err.message);
+    throw err;
+  }
+  const found = performance.now();
+  const pm = pixelSizeInPm(image.pixelSize);
+  const parameters = {
+    ...findOptions,
+    period: result.lattice.period,
+    sigma: result.sigma,
+    windowRadius: result.windowRadius,
+    neighbours: result.polarization.rule,
+    pixelSizePm: pm ?? null,
+  };
+  const atomsText = atomsCsv(result.columns);
+  await run.write("atoms.csv", atomsText);
+  await run.write("polarization.csv", polarizationCsv(result.polarization, pm));
+  if (figures) {
+    await writeFigure(run, { name: "atoms", svg: sublatticeFigure(image, result) });
+    await writeFigure(run, {
+      name: "polarization_map",
+      svg: polarizationMapFigure(image, result),
+    });
+    await writeFigure(run, {
+      name: "polarization_angles",
+      svg: angleHistogramFigure(image, result),
+    });
+    await writeFigure(run, { name: "polarization_arrows", svg: arrowsFigure(image, result) });
+  }
+  const c = result.columns;
+  const p = result.polarization;
+  const countA = c.sublattice.filter((s) => s === 0).length;
+  const flagged = p.status.filter((s) => s !== "ok").length;
+  const failedFits = c.fitOk.length - c.fitOk.reduce((a, b) => a + b, 0);
+  const extra = {
+    columns: c.x.length,
+    a: countA,
+    b: c.x.length - countA,
+    polarizationFlagged: flagged,
+    failedFits,
+    nearestNeighbourPx: result.nnDistance,
+    findMs: Math.round(found - started),
+    totalMs: Math.round(performance.now() - started),
+  };
+  const summary = `atoms: ${c.x.length} columns (${countA} A, ${c.x.length - countA} B; ` +
+    `${failedFits} fits failed), period ${result.lattice.period.toFixed(2)} px, ` +
+    `${p.x.length - flagged} polarisation vectors (${flagged} flagged, ${p.rule} neighbours), ` +
+    `${Math.round(found - started)} ms`;
+  return { result, atomsCsv: atomsText, parameters, extra, summary };
+}
 
 if (import.meta.main) {
   await runMain(async (track) => {
@@ -75,72 +165,21 @@ if (import.meta.main) {
     const flags = cmd.opts();
     const run = new Run({ script: "atoms", outDir: flags.out });
     track(run);
-    const started = performance.now();
     const bytes = await run.readInput(path);
     const image = await decodeImage(bytes, path, { index: flags.image });
-    const options: FindAtomsOptions = {
+    const stage = await atomsStage(run, image, {
+      source: path,
+      figures: flags.figures,
       spacing: flags.spacing,
       sigma: flags.sigma,
       window: flags.window,
       sublatticeRule: flags.sublatticeRule,
       aBrighter: flags.aBrighter === "true",
       neighbours: flags.neighbours,
-    };
-    let result;
-    try {
-      result = findAtoms(image, options);
-    } catch (err) {
-      // findAtoms does not know the file's name; name it here.
-      if (err instanceof UserError && !err.subject) throw new UserError(path, err.message);
-      throw err;
-    }
-    const found = performance.now();
-    const pm = pixelSizeInPm(image.pixelSize);
-    run.setParameters({
-      image: path,
-      imageIndex: flags.image ?? null,
-      ...options,
-      period: result.lattice.period,
-      sigma: result.sigma,
-      windowRadius: result.windowRadius,
-      neighbours: result.polarization.rule,
-      pixelSizePm: pm ?? null,
     });
-    await run.write("atoms.csv", atomsCsv(result.columns));
-    await run.write("polarization.csv", polarizationCsv(result.polarization, pm));
-    if (flags.figures) {
-      await writeFigure(run, { name: "atoms", svg: sublatticeFigure(image, result) });
-      await writeFigure(run, {
-        name: "polarization_map",
-        svg: polarizationMapFigure(image, result),
-      });
-      await writeFigure(run, {
-        name: "polarization_angles",
-        svg: angleHistogramFigure(image, result),
-      });
-      await writeFigure(run, { name: "polarization_arrows", svg: arrowsFigure(image, result) });
-    }
-    const c = result.columns;
-    const p = result.polarization;
-    const countA = c.sublattice.filter((s) => s === 0).length;
-    const flagged = p.status.filter((s) => s !== "ok").length;
-    const failedFits = c.fitOk.length - c.fitOk.reduce((a, b) => a + b, 0);
-    run.setExtra({
-      columns: c.x.length,
-      a: countA,
-      b: c.x.length - countA,
-      polarizationFlagged: flagged,
-      failedFits,
-      nearestNeighbourPx: result.nnDistance,
-      findMs: Math.round(found - started),
-      totalMs: Math.round(performance.now() - started),
-    });
+    run.setParameters({ image: path, imageIndex: flags.image ?? null, ...stage.parameters });
+    run.setExtra(stage.extra);
     await run.finish();
-    console.log(
-      `atoms: ${c.x.length} columns (${countA} A, ${c.x.length - countA} B; ${failedFits} fits ` +
-        `failed), period ${result.lattice.period.toFixed(2)} px, ${p.x.length - flagged} ` +
-        `polarisation vectors (${flagged} flagged, ${p.rule} neighbours), ` +
-        `${Math.round(found - started)} ms -> ${flags.out}`,
-    );
+    console.log(`${stage.summary} -> ${flags.out}`);
   });
 }
