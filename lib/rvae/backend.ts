@@ -16,7 +16,8 @@
 import { tf, TFJS_WASM_ENTRY_URL, tfWasm } from "../deps.ts";
 import { UserError } from "../errors.ts";
 import { installKernels } from "./kernels/register.ts";
-import { WASM_KERNELS } from "./kernels/wasm.ts";
+import { registerSampleBilinearGradient } from "./kernels/bilinear.ts";
+import { OWN_KERNELS, WASM_MISSING, WASM_REPLACEMENTS } from "./kernels/all.ts";
 
 /** Which backend to use; `auto` picks the fastest available. */
 export type BackendChoice = "auto" | "wasm" | "cpu";
@@ -30,7 +31,7 @@ export interface BackendOptions {
   backend?: BackendChoice;
   /** Worker threads for the wasm backend's XNNPACK pool (default: 1; see the module notes). */
   threads?: number;
-  /** Use tfjs's stock wasm kernels instead of ferrovae's replacements (benchmarks only). */
+  /** Keep tfjs's slow stock wasm kernels instead of ferrovae's faster ones (benchmarks only). */
   stockKernels?: boolean;
 }
 
@@ -53,6 +54,10 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
       `unknown backend "${choice}" (have: ${BACKEND_CHOICES.join(", ")})`,
     );
   }
+  // Production mode: no console warnings from tfjs (e.g. its "install tfjs-node" banner).
+  tf.enableProdMode();
+  registerSampleBilinearGradient();
+  installKernels("cpu", OWN_KERNELS);
   if (choice === "cpu") return await activateCpu();
   if (options.threads !== undefined) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
@@ -60,7 +65,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
     }
     tfWasm.setThreadsCount(options.threads);
   }
-  installKernels("wasm", WASM_KERNELS, { enabled: !options.stockKernels });
+  installKernels("wasm", [...OWN_KERNELS, ...WASM_MISSING]);
+  installKernels("wasm", WASM_REPLACEMENTS, { enabled: !options.stockKernels });
   const directory = wasmBinaryDirectory();
   // Checked first: without the permission the loader aborts with several lines of noise.
   const readable =

@@ -1,10 +1,26 @@
 /**
- * The list of wasm kernels ferrovae replaces or adds (each in its own file).
+ * The kernels ferrovae adds to or replaces in tfjs's backends (each in its own file).
  *
  * @module
  */
 
+import { BATCH_MAT_MUL } from "./batch_mat_mul.ts";
+import { SAMPLE_BILINEAR_KERNELS } from "./bilinear.ts";
+import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./conv2d_backprop.ts";
+import { SUM } from "./sum.ts";
+import { TANH } from "./tanh.ts";
 import type { KernelReplacement } from "./register.ts";
 
-/** Replacement and missing kernels for the wasm backend, in registration order. */
-export const WASM_KERNELS: readonly KernelReplacement[] = [];
+/** ferrovae's own ops, implemented for every backend it supports. */
+export const OWN_KERNELS: readonly KernelReplacement[] = [...SAMPLE_BILINEAR_KERNELS];
+
+/** Kernels tfjs's wasm backend lacks (training a conv encoder needs them). */
+export const WASM_MISSING: readonly KernelReplacement[] = [CONV2D_BACKPROP_FILTER];
+
+/** Faster replacements for slow stock wasm kernels. */
+export const WASM_REPLACEMENTS: readonly KernelReplacement[] = [
+  BATCH_MAT_MUL,
+  CONV2D_BACKPROP_INPUT,
+  SUM,
+  TANH,
+];
