@@ -89,13 +89,20 @@ export type {
 } from "./lib/score.ts";
 
 // Atom columns, sublattices and polarisation
-export { findAtoms, nearestNeighbourDistance } from "./lib/atoms/find_atoms.ts";
+export { findAtoms } from "./lib/atoms/find_atoms.ts";
+export { columnsPerCell, nearestNeighbourDistance } from "./lib/atoms/column_geometry.ts";
 export type { AtomColumns, AtomResult, FindAtomsOptions } from "./lib/atoms/find_atoms.ts";
 export { estimateLattice, reduceBasis } from "./lib/atoms/spacing.ts";
 export type { BraggPeak, LatticeEstimate, LatticeOptions } from "./lib/atoms/spacing.ts";
 export { findPeaks } from "./lib/atoms/detect.ts";
-export type { FindPeaksOptions, Peaks } from "./lib/atoms/detect.ts";
-export { refineColumns, refitWithLocalShape } from "./lib/atoms/refine.ts";
+export type { FindPeaksOptions, PeakDetection, Peaks } from "./lib/atoms/detect.ts";
+export {
+  fitColumns,
+  refineColumns,
+  refitDimColumns,
+  refitWithLocalShape,
+  renderColumns,
+} from "./lib/atoms/refine.ts";
 export type { LocalShapeOptions, RefinedColumns, RefineOptions } from "./lib/atoms/refine.ts";
 export type { GaussianParams } from "./lib/atoms/gaussian_fit.ts";
 export { assignSublattices } from "./lib/atoms/sublattice.ts";
@@ -115,9 +122,44 @@ export {
   sublatticeFigure,
 } from "./lib/atoms/figures.ts";
 
+// Sub-image stacks and the classical baselines
+export { CENTRINGS, extractStack, NORMALIZATIONS } from "./lib/stack.ts";
+export type { Centres, Centring, Normalization, StackOptions, SubImageStack } from "./lib/stack.ts";
+export { stackMosaicFigure, stackOverviewFigure } from "./lib/stack_figures.ts";
+export type { Matrix } from "./lib/baselines/matrix.ts";
+export { pca } from "./lib/baselines/pca.ts";
+export type { PcaOptions, PcaResult } from "./lib/baselines/pca.ts";
+export { kmeans } from "./lib/baselines/kmeans.ts";
+export type { KMeansOptions, KMeansResult } from "./lib/baselines/kmeans.ts";
+export { bicSweep, gaussianMixture } from "./lib/baselines/gmm.ts";
+export type {
+  BicSweep,
+  BicSweepOptions,
+  CovarianceType,
+  GaussianMixtureOptions,
+  GaussianMixtureResult,
+} from "./lib/baselines/gmm.ts";
+export { nmf } from "./lib/baselines/nmf.ts";
+export type { NmfOptions, NmfResult } from "./lib/baselines/nmf.ts";
+export { EMBEDDINGS, runBaselines } from "./lib/baselines/suite.ts";
+export type { BaselineOptions, BaselineResults, EmbeddingName } from "./lib/baselines/suite.ts";
+export {
+  bicFigure,
+  clusterMapFigure,
+  clusterMeansFigure,
+  embeddingsFigure,
+  loadingsFigure,
+  nmfFigure,
+  screeFigure,
+} from "./lib/baselines/figures.ts";
+export { Workspace } from "./lib/linalg/workspace.ts";
+export type { WasmMatrix, WorkspaceOptions } from "./lib/linalg/workspace.ts";
+
 // Files
 export { readImage } from "./lib/io/read_image.ts";
 export { writeFigure } from "./lib/io/figure.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
+export { readStackFile, readStackPositions, stackFiles } from "./lib/io/stack_files.ts";
+export type { StackFile } from "./lib/io/stack_files.ts";
 export type { RunManifest } from "./lib/io/run.ts";
