@@ -33,10 +33,22 @@ export interface FindPeaksOptions {
   relativeThreshold?: number;
   /** Neighbourhood for the relative threshold, pixels (default 4 × minDistance). */
   referenceRadius?: number;
+  /** Columns found before (e.g. on the image before a residual was taken): they suppress peaks within `minDistance` and count as references for the relative threshold. */
+  known?: Peaks;
+  /** No new peak within this distance of a known one, pixels (default `minDistance`). */
+  knownDistance?: number;
+}
+
+/** Candidates with the filter response they were found in. */
+export interface PeakDetection extends Peaks {
+  /** The Laplacian-of-Gaussian response of the whole image. */
+  responseMap: Grid;
+  /** Standard deviation of white noise in the response. */
+  noise: number;
 }
 
 /** Find column candidates in `image`. */
-export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
+export function findPeaks(image: Grid, options: FindPeaksOptions): PeakDetection {
   const { width, height } = image;
   const response = laplacianOfGaussian(image, options.sigma);
   const r = response.data;
@@ -61,13 +73,22 @@ export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
   const keptX: number[] = [];
   const keptY: number[] = [];
   const keptR: number[] = [];
+  const known = options.known;
+  const knownCount = known ? known.x.length : 0;
+  const knownReach = options.knownDistance ?? options.minDistance;
+  const knownGrid = new SpatialGrid(width, height, knownReach);
+  for (let k = 0; k < knownCount; k++) {
+    grid.insert(k, known!.x[k], known!.y[k]);
+    knownGrid.insert(k, known!.x[k], known!.y[k]);
+    keptX.push(known!.x[k]);
+    keptY.push(known!.y[k]);
+    keptR.push(known!.response[k]);
+  }
   const d2min = options.minDistance * options.minDistance;
   for (const i of cand) {
-    const x = i % width;
-    const y = (i - x) / width;
-    const px = x + parabolaVertex(r[i - 1], r[i], r[i + 1]);
-    const py = y + parabolaVertex(r[i - width], r[i], r[i + width]);
+    const [px, py] = subpixelPeak(response, i);
     if (grid.anyWithin(px, py, d2min, keptX, keptY)) continue;
+    if (knownCount && knownGrid.anyWithin(px, py, knownReach * knownReach, keptX, keptY)) continue;
     grid.insert(keptX.length, px, py);
     keptX.push(px);
     keptY.push(py);
@@ -80,7 +101,7 @@ export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
   for (let k = 0; k < keptX.length; k++) refGrid.insert(k, keptX[k], keptY[k]);
   const out: number[] = [];
   const rr2 = refRadius * refRadius;
-  for (let k = 0; k < keptX.length; k++) {
+  for (let k = knownCount; k < keptX.length; k++) {
     let ref = 0;
     refGrid.forEachWithin(keptX[k], keptY[k], rr2, keptX, keptY, (j) => {
       if (keptR[j] > ref) ref = keptR[j];
@@ -91,6 +112,8 @@ export function findPeaks(image: Grid, options: FindPeaksOptions): Peaks {
     x: Float64Array.from(out, (k) => keptX[k]),
     y: Float64Array.from(out, (k) => keptY[k]),
     response: Float64Array.from(out, (k) => keptR[k]),
+    responseMap: response,
+    noise,
   };
 }
 
@@ -142,6 +165,16 @@ export function logKernelNorm(sigma: number): number {
   }
   // Kernel K(x,y) = −σ²(d(x)g(y) + g(x)d(y)); Σ K² = σ⁴(2·dd·gg + 2·gd²).
   return s2 * Math.sqrt(2 * dd * gg + 2 * gd * gd);
+}
+
+/** Sub-pixel position of the response maximum at pixel index `i` (parabola through its neighbours). */
+export function subpixelPeak(map: Grid, i: number): [number, number] {
+  const { data: r, width, height } = map;
+  const x = i % width;
+  const y = (i - x) / width;
+  const px = x > 0 && x < width - 1 ? x + parabolaVertex(r[i - 1], r[i], r[i + 1]) : x;
+  const py = y > 0 && y < height - 1 ? y + parabolaVertex(r[i - width], r[i], r[i + width]) : y;
+  return [px, py];
 }
 
 function parabolaVertex(left: number, centre: number, right: number): number {

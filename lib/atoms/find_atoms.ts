@@ -1,24 +1,30 @@
 /**
  * The whole atom stage on one image: lattice from the power spectrum,
- * columns by Laplacian-of-Gaussian, refinement by Gaussian fits, A/B
- * sublattices and the polarisation of each B column.
+ * columns by Laplacian-of-Gaussian (on the image, then on the residual once
+ * the columns found are subtracted, then at the centres of squares of A
+ * columns), refinement by Gaussian fits, A/B sublattices and the
+ * polarisation of each B column.
  *
  * @module
  */
 
 import { UserError } from "../errors.ts";
 import type { Image } from "../image.ts";
-import { KDBush } from "../deps.ts";
-import { findPeaks } from "./detect.ts";
+import { columnsPerCell, dropDuplicates, nearestNeighbourDistance } from "./column_geometry.ts";
+import { findPeaks, type PeakDetection, type Peaks } from "./detect.ts";
+import { computePolarization, type NeighbourRule, type Polarization } from "./polarization.ts";
 import {
-  computePolarization,
-  median,
-  type NeighbourRule,
-  type Polarization,
-} from "./polarization.ts";
-import { copyColumns, refineColumns, type RefinedColumns, refitWithLocalShape } from "./refine.ts";
+  concatColumns,
+  copyColumns,
+  fitColumns,
+  type RefinedColumns,
+  refitDimColumns,
+  refitWithLocalShape,
+  renderColumns,
+} from "./refine.ts";
+import { rescuePeaks, squareCentres } from "./rescue.ts";
 import { estimateLattice, type LatticeEstimate } from "./spacing.ts";
-import { assignSublattices, type SublatticeRule } from "./sublattice.ts";
+import { A, assignSublattices, type SublatticeRule } from "./sublattice.ts";
 
 /** Options for {@linkcode findAtoms}; every one has a default read off the image. */
 export interface FindAtomsOptions {
@@ -34,6 +40,10 @@ export interface FindAtomsOptions {
   relativeThreshold?: number;
   /** Refit dim columns with their much brighter neighbours subtracted (default true). */
   subtractNeighbours?: boolean;
+  /** Look again, with a lower threshold, at the centres of squares of A columns (default true). */
+  rescue?: boolean;
+  /** Threshold of that second look, in filtered-noise standard deviations (default 2.5). */
+  rescueThreshold?: number;
   /** Refit with each column's shape fixed to its sublattice's local median (default true). */
   sharedShape?: boolean;
   /** How A and B are told apart (default "geometry"). */
@@ -66,6 +76,15 @@ export interface AtomResult {
   sigma: number;
   /** Fit window radius used, px. */
   windowRadius: number;
+  /** Columns added by the second look at the centres of A squares. */
+  rescued: number;
+  /**
+   * Columns per primitive cell of the lattice, counted away from the image
+   * border (about 2 for a perovskite showing both cation columns; NaN when
+   * the period was given instead of measured). Below 1.4 every column is
+   * called A: the sublattices cannot be told apart.
+   */
+  columnsPerCell: number;
 }
 
 /** Find, refine and classify the atom columns of `image` and compute the polarisation. */
@@ -76,7 +95,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
       `image is ${image.width} x ${image.height} px; atoms needs at least 16 x 16`,
     );
   }
-  let lattice: LatticeEstimate | { period: number } | undefined = options.spacing
+  const lattice: LatticeEstimate | { period: number } | undefined = options.spacing
     ? { period: options.spacing }
     : estimateLattice(image);
   if (!lattice) {
@@ -87,101 +106,134 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
   }
   const period = lattice.period;
   const sigma = options.sigma ?? 0.12 * period;
-  const peaks = findPeaks(image, {
+  const detection = detectColumns(image, period, sigma, options);
+  const peaks = detection.peaks;
+  const nnDistance = nearestNeighbourDistance(peaks.x, peaks.y);
+  const windowRadius = Math.max(1.5, (options.window ?? 0.5) * nnDistance);
+  const subtract = options.subtractNeighbours ?? true;
+  const fit = { radius: windowRadius, sigma };
+  let refined = fitColumns(image, peaks, fit);
+  if (subtract) refined = refitDimColumns(image, refined, peaks, fit);
+  const keep = dropDuplicates(refined, peaks.response, 0.35 * nnDistance);
+  let kept = copyColumns(refined, keep);
+  let response = Float64Array.from(keep, (k) => peaks.response[k]);
+  const finalNn = nearestNeighbourDistance(kept.x, kept.y);
+  const classify = () =>
+    assignSublattices(
+      { x: kept.x, y: kept.y, intensity: kept.amplitude },
+      { nnDistance: finalNn, rule: options.sublatticeRule, aBrighter: options.aBrighter },
+    );
+  let perCell = "vectors" in lattice ? columnsPerCell(kept, lattice, image) : NaN;
+  // One column per primitive cell: a single sublattice (or two that look alike).
+  const single = perCell < 1.4;
+  let sublattice = single ? new Uint8Array(kept.x.length) : classify();
+  let rescued = 0;
+  if (!single && (options.rescue ?? true)) {
+    const extra = rescueAtSquareCentres(kept, sublattice, finalNn, detection, options);
+    if (extra.x.length) {
+      kept = concatColumns(kept, fitColumns(image, extra, fit));
+      response = Float64Array.from([...response, ...extra.response]);
+      sublattice = classify();
+      rescued = extra.x.length;
+      if ("vectors" in lattice) perCell = columnsPerCell(kept, lattice, image);
+    }
+  }
+  if (options.sharedShape ?? true) {
+    kept = refitWithLocalShape(image, kept, sublattice, response, {
+      ...fit,
+      shapeRadius: 2.5 * period,
+      subtractNeighbours: subtract,
+    });
+    // A refit may walk a spurious detection onto a real column: keep one.
+    const unique = dropDuplicates(kept, response, 0.35 * finalNn);
+    if (unique.length < kept.x.length) {
+      kept = copyColumns(kept, unique);
+      response = Float64Array.from(unique, (k) => response[k]);
+      sublattice = Uint8Array.from(unique, (k) => sublattice[k]);
+    }
+  }
+  const columns: AtomColumns = { ...kept, sublattice, response };
+  const polarization = computePolarization(columns, { neighbours: options.neighbours });
+  return {
+    columns,
+    polarization,
+    lattice,
+    nnDistance: finalNn,
+    sigma,
+    windowRadius,
+    rescued,
+    columnsPerCell: perCell,
+  };
+}
+
+/**
+ * Column candidates: peaks of the image's filter response, then peaks of the
+ * residual once Gaussians fitted to those are subtracted. A dim column
+ * whose bright neighbours' negative filter lobes cancel its own response
+ * (a dense lattice, B at 12 % of A) shows up in the residual.
+ */
+function detectColumns(
+  image: Image,
+  period: number,
+  sigma: number,
+  options: FindAtomsOptions,
+): { peaks: Peaks; residual: PeakDetection } {
+  const detect = {
     sigma,
     minDistance: 0.3 * period,
     noiseThreshold: options.noiseThreshold,
     relativeThreshold: options.relativeThreshold,
-  });
-  if (peaks.x.length < 3) {
+  };
+  const first = findPeaks(image, detect);
+  if (first.x.length < 3) {
     throw new UserError(
       "",
-      `found only ${peaks.x.length} atom columns; is this an atomic-resolution image?`,
+      `found only ${first.x.length} atom columns; is this an atomic-resolution image?`,
     );
   }
-  const nnDistance = nearestNeighbourDistance(peaks.x, peaks.y);
-  const windowRadius = Math.max(1.5, (options.window ?? 0.5) * nnDistance);
-  const sharedShape = options.sharedShape ?? true;
-  const subtract = options.subtractNeighbours ?? true;
-  // With the shape pass to come, that pass subtracts the neighbours.
-  const refined = refineColumns(image, peaks, {
-    radius: windowRadius,
-    sigma,
-    subtractNeighbours: subtract,
+  const radius = Math.max(1.5, 0.5 * nearestNeighbourDistance(first.x, first.y));
+  const models = fitColumns(image, first, { radius, sigma }).models;
+  const rendered = renderColumns(models, image);
+  const data = Float32Array.from(image.data, (v, i) => v - rendered[i]);
+  const residual = findPeaks({ data, width: image.width, height: image.height }, {
+    ...detect,
+    // Everywhere in the image, and after a subtraction: ask for a little more evidence.
+    noiseThreshold: (options.noiseThreshold ?? 3.5) + 1,
+    known: first,
+    // A column's fitted Gaussian leaves a faint ring in the residual (the probe is not
+    // quite Gaussian); nothing new is looked for that close to a column found already.
+    knownDistance: 0.45 * period,
   });
-  const keep = dropDuplicates(refined, peaks.response, 0.35 * nnDistance);
-  let kept = copyColumns(refined, keep);
-  const finalNn = nearestNeighbourDistance(kept.x, kept.y);
-  const sublattice = assignSublattices(
-    { x: kept.x, y: kept.y, intensity: kept.amplitude },
-    { nnDistance: finalNn, rule: options.sublatticeRule, aBrighter: options.aBrighter },
-  );
-  if (sharedShape) {
-    kept = refitWithLocalShape(image, kept, sublattice, {
-      radius: windowRadius,
-      sigma,
-      shapeRadius: 2.5 * period,
-      subtractNeighbours: subtract,
-    });
-  }
-  const columns: AtomColumns = {
-    ...kept,
-    sublattice,
-    response: Float64Array.from(keep, (k) => peaks.response[k]),
+  const peaks = {
+    x: Float64Array.from([...first.x, ...residual.x]),
+    y: Float64Array.from([...first.y, ...residual.y]),
+    response: Float64Array.from([...first.response, ...residual.response]),
   };
-  const polarization = computePolarization(columns, { neighbours: options.neighbours });
-  lattice = lattice ?? { period };
-  return { columns, polarization, lattice, nnDistance: finalNn, sigma, windowRadius };
+  return { peaks, residual };
 }
 
-/** Median distance from each point to its nearest other point. */
-export function nearestNeighbourDistance(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
-  const n = xs.length;
-  if (n < 2) return NaN;
-  const index = new KDBush(n);
-  for (let k = 0; k < n; k++) index.add(xs[k], ys[k]);
-  index.finish();
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let k = 0; k < n; k++) {
-    x0 = Math.min(x0, xs[k]);
-    x1 = Math.max(x1, xs[k]);
-    y0 = Math.min(y0, ys[k]);
-    y1 = Math.max(y1, ys[k]);
+/**
+ * The second look: at the centres of squares of A columns ([001]
+ * perovskite) where no column was found, a weaker residual response is
+ * enough.
+ */
+function rescueAtSquareCentres(
+  columns: RefinedColumns,
+  sublattice: Uint8Array,
+  nnDistance: number,
+  detection: { residual: PeakDetection },
+  options: FindAtomsOptions,
+): Peaks {
+  const ax = columns.x.filter((_, k) => sublattice[k] === A);
+  const ay = columns.y.filter((_, k) => sublattice[k] === A);
+  const side = nearestNeighbourDistance(ax, ay);
+  if (!(side > 1.25 * nnDistance && side < 1.6 * nnDistance)) {
+    return { x: new Float64Array(0), y: new Float64Array(0), response: new Float64Array(0) };
   }
-  const start = Math.sqrt(Math.max((x1 - x0) * (y1 - y0), 1) / n);
-  const nearest: number[] = [];
-  for (let k = 0; k < n; k++) {
-    for (let r = start; r < 1e7; r *= 2) {
-      let best = Infinity;
-      for (const j of index.within(xs[k], ys[k], r)) {
-        if (j !== k) best = Math.min(best, Math.hypot(xs[j] - xs[k], ys[j] - ys[k]));
-      }
-      if (best < Infinity) {
-        nearest.push(best);
-        break;
-      }
-    }
-  }
-  return median(nearest);
-}
-
-/** Indices to keep when refinement made two detections converge on one column. */
-function dropDuplicates(
-  cols: RefinedColumns,
-  response: Float64Array,
-  minDistance: number,
-): number[] {
-  const n = cols.x.length;
-  const order = Array.from({ length: n }, (_, k) => k).sort((p, q) =>
-    (cols.fitOk[q] - cols.fitOk[p]) || (response[q] - response[p])
-  );
-  const index = new KDBush(Math.max(n, 1));
-  for (let k = 0; k < n; k++) index.add(cols.x[k], cols.y[k]);
-  index.finish();
-  const dropped = new Uint8Array(n);
-  for (const k of order) {
-    if (dropped[k]) continue;
-    for (const j of index.within(cols.x[k], cols.y[k], minDistance)) if (j !== k) dropped[j] = 1;
-  }
-  return Array.from({ length: n }, (_, k) => k).filter((k) => !dropped[k]);
+  const { residual } = detection;
+  return rescuePeaks(residual.responseMap, squareCentres(ax, ay, side), columns, {
+    emptyRadius: 0.4 * nnDistance,
+    searchRadius: 0.25 * nnDistance,
+    threshold: (options.rescueThreshold ?? 2.5) * residual.noise,
+  });
 }

@@ -60,11 +60,29 @@ export interface RefinedColumns {
 /** A neighbour counts as much brighter above this amplitude ratio. */
 const BRIGHTER = 1.5;
 
-/** Refine `peaks` (starting positions) on `image`. */
-export function refineColumns(
+/** Detected columns: start positions and a brightness measure (e.g. the filter response). */
+export interface Starts {
+  /** Start x of each column, px. */
+  x: ArrayLike<number>;
+  /** Start y of each column, px. */
+  y: ArrayLike<number>;
+  /** How bright each column looks; decides which neighbours are much brighter. */
+  response: ArrayLike<number>;
+}
+
+/** Refine `peaks` on `image`: {@linkcode fitColumns}, then {@linkcode refitDimColumns}. */
+export function refineColumns(image: Grid, peaks: Starts, options: RefineOptions): RefinedColumns {
+  const first = fitColumns(image, peaks, options);
+  return (options.subtractNeighbours ?? true)
+    ? refitDimColumns(image, first, peaks, options)
+    : first;
+}
+
+/** Centre of mass, then a free elliptical Gaussian, for each peak on its own. */
+export function fitColumns(
   image: Grid,
   peaks: { x: ArrayLike<number>; y: ArrayLike<number> },
-  options: RefineOptions,
+  options: { radius: number; sigma: number },
 ): RefinedColumns {
   const n = peaks.x.length;
   const out = emptyColumns(n);
@@ -74,16 +92,51 @@ export function refineColumns(
     const fit = ctx.fit(undefined, cx, cy, undefined, false);
     ctx.store(out, k, fit, cx, cy);
   }
-  if (options.subtractNeighbours ?? true) {
-    const models = out.models.slice();
-    const brighterOf = brighterNeighbours(out, models, options.radius);
-    for (let k = 0; k < n; k++) {
-      const brighter = brighterOf(k);
-      if (brighter.length === 0) continue;
-      const [mx, my] = ctx.centreOfMass(brighter, out.x[k], out.y[k]);
-      const previous = out.fitOk[k] ? models[k] : undefined;
-      const fit = ctx.fit(brighter, mx, my, previous, false);
-      if (fit || !previous) ctx.store(out, k, fit, mx, my);
+  return out;
+}
+
+/**
+ * Refit the columns that have much brighter neighbours (by `peaks.response`)
+ * with those neighbours' fitted Gaussians subtracted, starting again from
+ * the detected position: next to a bright column the first centre of mass
+ * and fit may have slid towards it.
+ */
+export function refitDimColumns(
+  image: Grid,
+  columns: RefinedColumns,
+  peaks: Starts,
+  options: { radius: number; sigma: number },
+): RefinedColumns {
+  const out = copyColumns(columns);
+  const ctx = new FitContext(image, options.radius, options.sigma);
+  const brighterOf = brighterNeighbours(columns, peaks.response, options.radius);
+  for (let k = 0; k < out.x.length; k++) {
+    const brighter = brighterOf(k);
+    if (brighter.length === 0) continue;
+    const [mx, my] = ctx.centreOfMass(brighter, peaks.x[k], peaks.y[k]);
+    const previous = columns.fitOk[k] ? columns.models[k] : undefined;
+    const fit = ctx.fit(brighter, mx, my, previous, false);
+    if (fit || !previous) ctx.store(out, k, fit, mx, my);
+  }
+  return out;
+}
+
+/** The sum of the columns' Gaussians (no background) on a `width × height` grid. */
+export function renderColumns(
+  models: readonly GaussianParams[],
+  size: { width: number; height: number },
+): Float32Array {
+  const { width, height } = size;
+  const out = new Float32Array(width * height);
+  for (const p of models) {
+    const reach = 4 * Math.sqrt(Math.max(p.a, p.c) / det(p));
+    if (!Number.isFinite(reach)) continue;
+    const x0 = Math.max(0, Math.ceil(p.x - reach));
+    const x1 = Math.min(width - 1, Math.floor(p.x + reach));
+    const y0 = Math.max(0, Math.ceil(p.y - reach));
+    const y1 = Math.min(height - 1, Math.floor(p.y + reach));
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) out[y * width + x] += gaussianAt(p, x, y);
     }
   }
   return out;
@@ -111,6 +164,7 @@ export function refitWithLocalShape(
   image: Grid,
   columns: RefinedColumns,
   groups: ArrayLike<number>,
+  response: ArrayLike<number>,
   options: LocalShapeOptions,
 ): RefinedColumns {
   const n = columns.x.length;
@@ -118,7 +172,7 @@ export function refitWithLocalShape(
   const ctx = new FitContext(image, options.radius, options.sigma);
   const index = pointIndex(columns.x, columns.y);
   const brighterOf = (options.subtractNeighbours ?? true)
-    ? brighterNeighbours(columns, columns.models, options.radius)
+    ? brighterNeighbours(columns, response, options.radius)
     : () => [];
   const a = new Float64Array(64);
   const b = new Float64Array(64);
@@ -153,19 +207,20 @@ export function refitWithLocalShape(
   return out;
 }
 
-/** For column k, the models of neighbours much brighter than it that reach its window. */
+/** For column k, the models of neighbours much brighter than it (by `strength`) that reach its window. */
 function brighterNeighbours(
   cols: RefinedColumns,
-  models: GaussianParams[],
+  strength: ArrayLike<number>,
   radius: number,
 ): (k: number) => GaussianParams[] {
+  const models = cols.models;
   const index = pointIndex(cols.x, cols.y);
   // Reach of a typical column's tail (4 sigma of the median major axis).
   const major = Float64Array.from(models, (m) => Math.sqrt(Math.max(m.a, m.c) / det(m)));
   const reach = radius + 4 * Math.min(medianOf(major, major.length), radius);
   return (k) =>
     index.within(cols.x[k], cols.y[k], reach)
-      .filter((j) => j !== k && models[j].amplitude > BRIGHTER * models[k].amplitude)
+      .filter((j) => j !== k && cols.fitOk[j] && strength[j] > BRIGHTER * strength[k])
       .map((j) => models[j]);
 }
 
@@ -362,6 +417,32 @@ export function copyColumns(cols: RefinedColumns, keep?: ArrayLike<number>): Ref
     ellipseAngle: pick(cols.ellipseAngle),
     fitOk: Uint8Array.from(idx, (k) => cols.fitOk[k]),
     models: Array.from(idx, (k) => cols.models[k]),
+  };
+}
+
+/** The columns of `a` followed by those of `b`. */
+export function concatColumns(a: RefinedColumns, b: RefinedColumns): RefinedColumns {
+  const cat = (p: Float64Array, q: Float64Array) => {
+    const out = new Float64Array(p.length + q.length);
+    out.set(p);
+    out.set(q, p.length);
+    return out;
+  };
+  const fitOk = new Uint8Array(a.fitOk.length + b.fitOk.length);
+  fitOk.set(a.fitOk);
+  fitOk.set(b.fitOk, a.fitOk.length);
+  return {
+    x: cat(a.x, b.x),
+    y: cat(a.y, b.y),
+    comX: cat(a.comX, b.comX),
+    comY: cat(a.comY, b.comY),
+    amplitude: cat(a.amplitude, b.amplitude),
+    background: cat(a.background, b.background),
+    sigmaX: cat(a.sigmaX, b.sigmaX),
+    sigmaY: cat(a.sigmaY, b.sigmaY),
+    ellipseAngle: cat(a.ellipseAngle, b.ellipseAngle),
+    fitOk,
+    models: [...a.models, ...b.models],
   };
 }
 
