@@ -15,6 +15,7 @@ import { decodeImage } from "../lib/formats/decode.ts";
 import { numericColumn, parseCsv, stringColumn } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
+import type { Image } from "../lib/image.ts";
 import { stackFiles } from "../lib/io/stack_files.ts";
 import {
   type Centring,
@@ -22,6 +23,7 @@ import {
   extractStack,
   type Normalization,
   NORMALIZATIONS,
+  type SubImageStack,
 } from "../lib/stack.ts";
 import { stackMosaicFigure, stackOverviewFigure } from "../lib/stack_figures.ts";
 import { choiceFlag, intFlag, parseArgs, program, runMain } from "./_cli.ts";
@@ -58,6 +60,95 @@ export function selectAtoms(
   };
 }
 
+/** Options of {@linkcode stackStage}. */
+export interface StackStageOptions {
+  /** The image's file name, for error messages. */
+  source: string;
+  /** Window side in px. */
+  window: number;
+  /** The sublattice the centres are on (recorded, and named in messages). */
+  sublattice: string;
+  /** Sub-pixel or integer centring. */
+  centring: Centring;
+  /** Scaling of the values. */
+  normalize: Normalization;
+  /** Normalise each window on its own. */
+  perWindow: boolean;
+  /** Write the two figures (default true). */
+  figures?: boolean;
+}
+
+/** What {@linkcode stackStage} cut and wrote. */
+export interface StackStageResult {
+  /** The windows. */
+  stack: SubImageStack;
+  /** Parameters, for `run.json`. */
+  parameters: Record<string, unknown>;
+  /** Counts and scaling, for `run.json`. */
+  extra: Record<string, unknown>;
+  /** One line for the terminal. */
+  summary: string;
+}
+
+/**
+ * The stack stage on an image already read and centres already chosen (see
+ * {@linkcode selectAtoms}): write `stack.npy`, `stack.csv` and (unless
+ * `figures` is false) the figures through `run`. Records nothing in the
+ * run's manifest: the caller does, from `parameters` and `extra`.
+ */
+export async function stackStage(
+  run: Run,
+  image: Image,
+  centres: { x: Float64Array; y: Float64Array; rows: Int32Array },
+  options: StackStageOptions,
+): Promise<StackStageResult> {
+  const started = performance.now();
+  const stack = extractStack(image, centres, {
+    window: options.window,
+    centring: options.centring,
+    normalization: options.normalize,
+    perWindow: options.perWindow,
+  });
+  if (stack.count === 0) {
+    throw new UserError(
+      options.source,
+      `every one of the ${centres.x.length} windows of ${options.window} px crosses the border ` +
+        `or holds NaN pixels (image ${image.width} x ${image.height}); try a smaller --window`,
+    );
+  }
+  for (const [name, data] of Object.entries(stackFiles(stack, centres.rows))) {
+    await run.write(name, data);
+  }
+  if (options.figures ?? true) {
+    await writeFigure(run, { name: "stack_windows", svg: stackMosaicFigure(stack) });
+    await writeFigure(run, {
+      name: "stack_overview",
+      svg: stackOverviewFigure(image, centres, stack),
+    });
+  }
+  return {
+    stack,
+    parameters: {
+      window: options.window,
+      sublattice: options.sublattice,
+      centring: options.centring,
+      normalize: options.normalize,
+      perWindow: options.perWindow,
+    },
+    extra: {
+      atoms: centres.x.length,
+      kept: stack.count,
+      droppedBorder: stack.droppedBorder,
+      droppedNonFinite: stack.droppedNonFinite,
+      scaling: { offset: stack.offset, scale: stack.scale },
+      totalMs: Math.round(performance.now() - started),
+    },
+    summary: `stack: ${stack.count} windows of ${stack.window} px from ${centres.x.length} ` +
+      `${options.sublattice} atoms (${stack.droppedBorder} across the border, ` +
+      `${stack.droppedNonFinite} with NaN pixels)`,
+  };
+}
+
 if (import.meta.main) {
   await runMain(async (track) => {
     const cmd = program("stack", "Cut windows centred on the atoms of one sublattice")
@@ -85,55 +176,21 @@ if (import.meta.main) {
     const imagePath = cmd.args[0];
     const run = new Run({ script: "stack", outDir: flags.out });
     track(run);
-    const started = performance.now();
     const image = await decodeImage(await run.readInput(imagePath), imagePath);
     const atomsText = new TextDecoder().decode(await run.readInput(flags.atoms));
     const centres = selectAtoms(atomsText, flags.atoms, flags.sublattice);
-    const stack = extractStack(image, centres, {
-      window: flags.window,
-      centring: flags.centring,
-      normalization: flags.normalize,
-      perWindow: flags.perWindow === true,
-    });
-    if (stack.count === 0) {
-      throw new UserError(
-        imagePath,
-        `every one of the ${centres.x.length} windows of ${flags.window} px crosses the border ` +
-          `or holds NaN pixels (image ${image.width} x ${image.height}); try a smaller --window`,
-      );
-    }
-    run.setParameters({
-      image: imagePath,
-      atoms: flags.atoms,
+    const stage = await stackStage(run, image, centres, {
+      source: imagePath,
       window: flags.window,
       sublattice: flags.sublattice,
       centring: flags.centring,
       normalize: flags.normalize,
       perWindow: flags.perWindow === true,
+      figures: flags.figures,
     });
-    for (const [name, data] of Object.entries(stackFiles(stack, centres.rows))) {
-      await run.write(name, data);
-    }
-    if (flags.figures) {
-      await writeFigure(run, { name: "stack_windows", svg: stackMosaicFigure(stack) });
-      await writeFigure(run, {
-        name: "stack_overview",
-        svg: stackOverviewFigure(image, centres, stack),
-      });
-    }
-    run.setExtra({
-      atoms: centres.x.length,
-      kept: stack.count,
-      droppedBorder: stack.droppedBorder,
-      droppedNonFinite: stack.droppedNonFinite,
-      scaling: { offset: stack.offset, scale: stack.scale },
-      totalMs: Math.round(performance.now() - started),
-    });
+    run.setParameters({ image: imagePath, atoms: flags.atoms, ...stage.parameters });
+    run.setExtra(stage.extra);
     await run.finish();
-    console.log(
-      `stack: ${stack.count} windows of ${stack.window} px from ${centres.x.length} ` +
-        `${flags.sublattice} atoms (${stack.droppedBorder} across the border, ` +
-        `${stack.droppedNonFinite} with NaN pixels) -> ${flags.out}`,
-    );
+    console.log(`${stage.summary} -> ${flags.out}`);
   });
 }
