@@ -181,67 +181,87 @@ Deno.test("gradients of a conv + dense net agree between wasm and cpu", async ()
   );
 });
 
-Deno.test("sampleBilinear: exact on a linear ramp, zero outside, same on cpu and wasm", async () => {
-  // image(col, row) = 3·col − 2·row + 1 on a 5 x 6 (H x W) grid: bilinear sampling is exact inside.
+Deno.test("sampleBilinear: exact on a linear ramp, border or zero outside, same on cpu and wasm", async () => {
+  // image(col, row) = 3·col − 2·row + 1 (+10 in the second image) on a 5 x 6 (H x W) grid:
+  // bilinear sampling reproduces it exactly inside.
   const [h, w] = [5, 6];
+  const ramp = (col: number, row: number, b: number) => 3 * col - 2 * row + 1 + 10 * b;
   const image = Float32Array.from({ length: 2 * h * w }, (_, i) => {
-    const col = i % w, row = Math.floor(i / w) % h, b = Math.floor(i / (h * w));
-    return 3 * col - 2 * row + 1 + 10 * b;
+    return ramp(i % w, Math.floor(i / w) % h, Math.floor(i / (h * w)));
   });
   const cols = Float32Array.from([0, 2.25, 4.5, 5, -3, 7, 0.5, 1.75]);
   const rows = Float32Array.from([0, 1.5, 3.75, 4, 1, 1, 0.5, 2.25]);
-  const expected = Array.from(cols, (c, i) => {
-    const b = Math.floor(i / 4);
-    return c < 0 || c > w - 1 ? 0 : 3 * c - 2 * rows[i] + 1 + 10 * b;
-  });
-  const { cpu, wasm } = await onBoth(
-    [{ shape: [2, h, w], data: image }, { shape: [2, 4], data: cols }, {
-      shape: [2, 4],
-      data: rows,
-    }],
-    (im, c, r) => sampleBilinear(im as tf.Tensor3D, c as tf.Tensor2D, r as tf.Tensor2D),
-  );
-  for (let i = 0; i < expected.length; i++) {
-    assertAlmostEquals(cpu[0][i], expected[i], 1e-4);
-    assertAlmostEquals(wasm[0][i], expected[i], 1e-4);
+  for (const padding of ["zeros", "border"] as const) {
+    const expected = Array.from(cols, (c, i) => {
+      const b = Math.floor(i / 4);
+      if (padding === "border") return ramp(Math.min(Math.max(c, 0), w - 1), rows[i], b);
+      return c < 0 || c > w - 1 ? 0 : ramp(c, rows[i], b);
+    });
+    const { cpu, wasm } = await onBoth(
+      [{ shape: [2, h, w], data: image }, { shape: [2, 4], data: cols }, {
+        shape: [2, 4],
+        data: rows,
+      }],
+      (im, c, r) =>
+        sampleBilinear(im as tf.Tensor3D, c as tf.Tensor2D, r as tf.Tensor2D, { padding }),
+    );
+    for (let i = 0; i < expected.length; i++) {
+      assertAlmostEquals(cpu[0][i], expected[i], 1e-4, `${padding} cpu [${i}]`);
+      assertAlmostEquals(wasm[0][i], expected[i], 1e-4, `${padding} wasm [${i}]`);
+    }
   }
 });
 
-Deno.test("sampleBilinear gradients match finite differences", async () => {
-  await tf.setBackend("wasm");
-  const [b, h, w, p] = [2, 4, 5, 7];
-  const image = randomArray(14, b * h * w);
-  const random = new Random(15);
-  // Points away from integer coordinates, some partly outside the image.
-  const cols = Float32Array.from({ length: b * p }, () => random.uniform() * (w + 1) - 1 + 0.013);
-  const rows = Float32Array.from({ length: b * p }, () => random.uniform() * (h + 1) - 1 + 0.017);
-  const weights = randomArray(16, b * p);
-  const f = (im: Float32Array, c: Float32Array, r: Float32Array) =>
-    tf.tidy(() =>
+for (const padding of ["zeros", "border"] as const) {
+  Deno.test(`sampleBilinear gradients match finite differences (${padding})`, async () => {
+    await tf.setBackend("wasm");
+    const [b, h, w, p] = [2, 4, 5, 7];
+    const image = randomArray(14, b * h * w);
+    const random = new Random(15);
+    // Points away from integer coordinates, some partly outside the image.
+    const cols = Float32Array.from({ length: b * p }, () => random.uniform() * (w + 1) - 1 + 0.013);
+    const rows = Float32Array.from({ length: b * p }, () => random.uniform() * (h + 1) - 1 + 0.017);
+    const weights = randomArray(16, b * p);
+    const f = (im: Float32Array, c: Float32Array, r: Float32Array) =>
+      tf.tidy(() =>
+        tf.sum(tf.mul(
+          sampleBilinear(
+            tf.tensor3d(im, [b, h, w]),
+            tf.tensor2d(c, [b, p]),
+            tf.tensor2d(r, [b, p]),
+            {
+              padding,
+            },
+          ),
+          tf.tensor2d(weights, [b, p]),
+        )).dataSync()[0]
+      );
+    const [gIm, gC, gR] = tf.grads((im: tf.Tensor, c: tf.Tensor, r: tf.Tensor) =>
       tf.sum(tf.mul(
-        sampleBilinear(tf.tensor3d(im, [b, h, w]), tf.tensor2d(c, [b, p]), tf.tensor2d(r, [b, p])),
+        sampleBilinear(im as tf.Tensor3D, c as tf.Tensor2D, r as tf.Tensor2D, { padding }),
         tf.tensor2d(weights, [b, p]),
-      )).dataSync()[0]
-    );
-  const [gIm, gC, gR] = tf.grads((im: tf.Tensor, c: tf.Tensor, r: tf.Tensor) =>
-    tf.sum(tf.mul(
-      sampleBilinear(im as tf.Tensor3D, c as tf.Tensor2D, r as tf.Tensor2D),
-      tf.tensor2d(weights, [b, p]),
-    ))
-  )([tf.tensor3d(image, [b, h, w]), tf.tensor2d(cols, [b, p]), tf.tensor2d(rows, [b, p])])
-    .map((t) => t.dataSync());
-  const eps = 1e-3;
-  const check = (analytic: ArrayLike<number>, which: 0 | 1 | 2, what: string) => {
-    const args = [image, cols, rows];
-    for (let i = 0; i < args[which].length; i++) {
-      const plus = args.map((a) => a.slice()), minus = args.map((a) => a.slice());
-      plus[which][i] += eps;
-      minus[which][i] -= eps;
-      const numeric = (f(plus[0], plus[1], plus[2]) - f(minus[0], minus[1], minus[2])) / (2 * eps);
-      assertAlmostEquals(analytic[i], numeric, 2e-2, `${what}[${i}]: ${analytic[i]} vs ${numeric}`);
-    }
-  };
-  check(gIm, 0, "d/dimage");
-  check(gC, 1, "d/dcols");
-  check(gR, 2, "d/drows");
-});
+      ))
+    )([tf.tensor3d(image, [b, h, w]), tf.tensor2d(cols, [b, p]), tf.tensor2d(rows, [b, p])])
+      .map((t) => t.dataSync());
+    const eps = 1e-3;
+    const check = (analytic: ArrayLike<number>, which: 0 | 1 | 2, what: string) => {
+      const args = [image, cols, rows];
+      for (let i = 0; i < args[which].length; i++) {
+        const plus = args.map((a) => a.slice()), minus = args.map((a) => a.slice());
+        plus[which][i] += eps;
+        minus[which][i] -= eps;
+        const numeric = (f(plus[0], plus[1], plus[2]) - f(minus[0], minus[1], minus[2])) /
+          (2 * eps);
+        assertAlmostEquals(
+          analytic[i],
+          numeric,
+          2e-2,
+          `${what}[${i}]: ${analytic[i]} vs ${numeric}`,
+        );
+      }
+    };
+    check(gIm, 0, "d/dimage");
+    check(gC, 1, "d/dcols");
+    check(gR, 2, "d/drows");
+  });
+}

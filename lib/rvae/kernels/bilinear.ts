@@ -17,17 +17,22 @@ import type { KernelReplacement } from "./register.ts";
 const SAMPLE = "FerrovaeSampleBilinear";
 const SAMPLE_GRAD = "FerrovaeSampleBilinearGrad";
 
+/** What a sample outside the image reads. */
+export type Padding = "border" | "zeros";
+
 /**
  * Sample `images` ([B, H, W]) at the points (`cols[b, p]`, `rows[b, p]`), in
  * pixel units (column 0 and row 0 are the centre of the top-left pixel), by
- * bilinear interpolation; points outside the image read 0 (PyTorch's
- * `grid_sample` with zero padding and aligned corners). Returns [B, P].
+ * bilinear interpolation. Outside the image, `padding` "border" (default)
+ * reads the nearest edge pixel (each neighbour index is clamped), "zeros"
+ * reads 0 (PyTorch's `grid_sample` with aligned corners). Returns [B, P].
  * Differentiable with respect to all three inputs. Needs `initBackend`.
  */
 export function sampleBilinear(
   images: tf.Tensor3D,
   cols: tf.Tensor2D,
   rows: tf.Tensor2D,
+  options: { padding?: Padding } = {},
 ): tf.Tensor2D {
   const [batch] = images.shape;
   if (cols.shape[0] !== batch || rows.shape[0] !== batch || cols.shape[1] !== rows.shape[1]) {
@@ -35,7 +40,22 @@ export function sampleBilinear(
       `sampleBilinear: images [${images.shape}], cols [${cols.shape}], rows [${rows.shape}] disagree`,
     );
   }
-  return tf.engine().runKernel(SAMPLE, { images, cols, rows }) as tf.Tensor2D;
+  const padding = options.padding ?? "border";
+  return tf.engine().runKernel(SAMPLE, { images, cols, rows }, { padding }) as tf.Tensor2D;
+}
+
+/**
+ * The flat offset (within one image) of pixel (row, col), or -1 when it is
+ * outside and padding is "zeros"; with "border" the indices are clamped.
+ */
+function neighbour(height: number, width: number, border: boolean) {
+  return (row: number, col: number): number => {
+    if (border) {
+      row = row < 0 ? 0 : row >= height ? height - 1 : row;
+      col = col < 0 ? 0 : col >= width ? width - 1 : col;
+    } else if (row < 0 || row >= height || col < 0 || col >= width) return -1;
+    return row * width + col;
+  };
 }
 
 /** Visit each point: its flat index, its image's offset, its top-left neighbour and fractions. */
@@ -57,17 +77,24 @@ function forEachCorner(
   }
 }
 
-function sampleKernel(
-  { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend },
-): tf.TensorInfo {
+interface SampleArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs?: tf.NamedAttrMap;
+}
+
+function sampleKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo {
   const { images, cols, rows } = requireInputs(inputs, ["images", "cols", "rows"]);
   const [batch, height, width] = images.shape as [number, number, number];
   const points = cols.shape[1] as number;
   const out = allocateFloats(backend, [batch, points]);
   const img = floatView(backend, images), c = floatView(backend, cols);
   const r = floatView(backend, rows), y = floatView(backend, out);
-  const at = (base: number, row: number, col: number) =>
-    row >= 0 && row < height && col >= 0 && col < width ? img[base + row * width + col] : 0;
+  const index = neighbour(height, width, attrs?.padding !== "zeros");
+  const at = (base: number, row: number, col: number) => {
+    const k = index(row, col);
+    return k < 0 ? 0 : img[base + k];
+  };
   forEachCorner({ batch, height, width, points }, c, r, (i, base, c0, r0, fc, fr) => {
     const top = at(base, r0, c0) * (1 - fc) + at(base, r0, c0 + 1) * fc;
     const bottom = at(base, r0 + 1, c0) * (1 - fc) + at(base, r0 + 1, c0 + 1) * fc;
@@ -76,9 +103,7 @@ function sampleKernel(
   return out;
 }
 
-function sampleGradKernel(
-  { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend },
-): tf.TensorInfo[] {
+function sampleGradKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo[] {
   const { images, cols, rows, dy } = requireInputs(inputs, ["images", "cols", "rows", "dy"]);
   const [batch, height, width] = images.shape as [number, number, number];
   const points = cols.shape[1] as number;
@@ -89,31 +114,17 @@ function sampleGradKernel(
   const r = floatView(backend, rows), g = floatView(backend, dy);
   const dImages = floatView(backend, dImagesInfo);
   const dCols = floatView(backend, dColsInfo), dRows = floatView(backend, dRowsInfo);
-  const inside = (row: number, col: number) => row >= 0 && row < height && col >= 0 && col < width;
+  const index = neighbour(height, width, attrs?.padding !== "zeros");
   forEachCorner({ batch, height, width, points }, c, r, (i, base, c0, r0, fc, fr) => {
     const gi = g[i];
-    let v00 = 0, v01 = 0, v10 = 0, v11 = 0;
-    const w00 = (1 - fc) * (1 - fr), w01 = fc * (1 - fr), w10 = (1 - fc) * fr, w11 = fc * fr;
-    if (inside(r0, c0)) {
-      const k = base + r0 * width + c0;
-      v00 = img[k];
-      dImages[k] += gi * w00;
-    }
-    if (inside(r0, c0 + 1)) {
-      const k = base + r0 * width + c0 + 1;
-      v01 = img[k];
-      dImages[k] += gi * w01;
-    }
-    if (inside(r0 + 1, c0)) {
-      const k = base + (r0 + 1) * width + c0;
-      v10 = img[k];
-      dImages[k] += gi * w10;
-    }
-    if (inside(r0 + 1, c0 + 1)) {
-      const k = base + (r0 + 1) * width + c0 + 1;
-      v11 = img[k];
-      dImages[k] += gi * w11;
-    }
+    const k00 = index(r0, c0), k01 = index(r0, c0 + 1);
+    const k10 = index(r0 + 1, c0), k11 = index(r0 + 1, c0 + 1);
+    const v00 = k00 < 0 ? 0 : img[base + k00], v01 = k01 < 0 ? 0 : img[base + k01];
+    const v10 = k10 < 0 ? 0 : img[base + k10], v11 = k11 < 0 ? 0 : img[base + k11];
+    if (k00 >= 0) dImages[base + k00] += gi * (1 - fc) * (1 - fr);
+    if (k01 >= 0) dImages[base + k01] += gi * fc * (1 - fr);
+    if (k10 >= 0) dImages[base + k10] += gi * (1 - fc) * fr;
+    if (k11 >= 0) dImages[base + k11] += gi * fc * fr;
     dCols[i] = gi * ((1 - fr) * (v01 - v00) + fr * (v11 - v10));
     dRows[i] = gi * ((1 - fc) * (v10 - v00) + fc * (v11 - v01));
   });
@@ -132,11 +143,12 @@ export function registerSampleBilinearGradient(): void {
   tf.registerGradient({
     kernelName: SAMPLE,
     inputsToSave: ["images", "cols", "rows"],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [images, cols, rows] = saved;
       const [dImages, dCols, dRows] = tf.engine().runKernel(
         SAMPLE_GRAD,
         { images, cols, rows, dy: dy as tf.Tensor },
+        attrs,
       ) as tf.Tensor[];
       return { images: () => dImages, cols: () => dCols, rows: () => dRows };
     },
