@@ -28,16 +28,18 @@ import {
   type EncoderKind,
   makeConfig,
   makeTrainOptions,
+  type RvaeConfig,
+  type TrainOptions,
 } from "../lib/rvae/config.ts";
-import { createRvae, disposeRvae } from "../lib/rvae/model.ts";
+import { createRvae, disposeRvae, type Rvae } from "../lib/rvae/model.ts";
 import { stackNormalization } from "../lib/rvae/normalize.ts";
-import { encodeStack } from "../lib/rvae/inference.ts";
-import { findAnglePeaks } from "../lib/rvae/angles.ts";
+import { encodeStack, type Encoding } from "../lib/rvae/inference.ts";
+import { type AnglePeaks, findAnglePeaks } from "../lib/rvae/angles.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
-import { type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
+import { type EpochRecord, type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
 import { tf } from "../lib/deps.ts";
 import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
-import { progressReporter } from "./_progress.ts";
+import { type ProgressReporter, progressReporter } from "./_progress.ts";
 import { writeRvaeFigures } from "./_rvae_figures.ts";
 
 const CHECKPOINT = "checkpoint.bin";
@@ -74,6 +76,234 @@ async function readPositions(
     throw new FormatError(path, `has ${x.length} rows but the stack has ${count} windows`);
   }
   return { x, y };
+}
+
+/** Flags that shape the model and its training (see `train --help`). */
+export interface TrainFlags {
+  /** Content latents K. */
+  latent: number;
+  /** Seed of every random choice. */
+  seed: number;
+  /** Encoder kind. */
+  encoder: EncoderKind;
+  /** Decoder kind. */
+  decoder: DecoderKind;
+  /** Whether the latents carry the shifts. */
+  translation: boolean;
+  /** Passes over the training set (default: the training defaults'). */
+  epochs?: number;
+  /** Adam learning rate. */
+  lr?: number;
+  /** Batch size. */
+  batch?: number;
+  /** Held-out fraction. */
+  holdout?: number;
+  /** Prior width of the angle. */
+  anglePrior?: number;
+  /** AtomAI's training exactly. */
+  reference?: boolean;
+}
+
+/** The model's configuration and the training options the flags ask for (throws a `UserError`). */
+export function trainSettings(
+  size: number,
+  flags: TrainFlags,
+): { config: RvaeConfig; training: TrainOptions } {
+  const config = makeConfig(size, {
+    latentDim: flags.latent,
+    encoder: flags.encoder,
+    decoder: flags.decoder,
+    translation: flags.translation,
+    ...(flags.anglePrior !== undefined ? { anglePrior: flags.anglePrior } : {}),
+  });
+  const base = flags.reference
+    ? {
+      ...makeTrainOptions({
+        angleAnnealEpochs: 0,
+        angleNoise: 0,
+        contentDelayEpochs: 0,
+        learningRate: 1e-4,
+      }),
+    }
+    : makeTrainOptions();
+  const training = makeTrainOptions({
+    ...base,
+    seed: flags.seed,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+    ...(flags.holdout !== undefined ? { validationFraction: flags.holdout } : {}),
+  });
+  return { config, training };
+}
+
+/** Options of {@linkcode trainStage}. */
+export interface TrainStageOptions {
+  /** The model's configuration. */
+  config: RvaeConfig;
+  /** The training options. */
+  training: TrainOptions;
+  /** Window centres in the image (`stack.csv`), written into latents.csv as x,y. */
+  positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /** SHA-256 of the stack's bytes, kept in checkpoints. */
+  dataSha256: string;
+  /** Continue from this checkpoint. */
+  resume?: TrainCheckpoint;
+  /** Where training progress goes (default: standard error). */
+  progress?: ProgressReporter;
+  /** Asked after every batch; true stops training after the current checkpoint. */
+  shouldStop?: () => boolean;
+}
+
+/** What {@linkcode trainStage} trained and wrote. */
+export interface TrainStageResult {
+  /** The trained model; the caller disposes of it (`disposeRvae`). */
+  model: Rvae;
+  /** True when `shouldStop` ended training early (nothing but the checkpoint was written). */
+  stopped: boolean;
+  /** One record per epoch. */
+  history: EpochRecord[];
+  /** The stack encoded (null when stopped). */
+  encoding: Encoding | null;
+  /** Peaks of the encoded angle (null when stopped). */
+  peaks: AnglePeaks | null;
+  /** Parameters after defaults, for `run.json`. */
+  parameters: Record<string, unknown>;
+  /** Timings and angle peaks, for `run.json`. */
+  extra: Record<string, unknown>;
+  /** One line for the terminal. */
+  summary: string;
+}
+
+/**
+ * The training stage on a stack already read: train (checkpointing every
+ * epoch), then write `model/`, `latents.csv`, `history.csv` and the figures
+ * through `run`. Records nothing in the run's manifest: the caller does,
+ * from `parameters` and `extra`.
+ */
+export async function trainStage(
+  run: Run,
+  stack: { data: Float32Array; size: number },
+  options: TrainStageOptions,
+): Promise<TrainStageResult> {
+  const { config, training, positions, dataSha256, resume } = options;
+  const { data, size } = stack;
+  const count = data.length / (size * size);
+  const normalization = stackNormalization(data, size * size);
+  const parameters = { ...config, ...training, normalization, resume: !!resume };
+  const model = createRvae(config, { seed: training.seed, normalization });
+  const progress = options.progress ?? progressReporter(Deno.stderr);
+  const started = performance.now();
+  const result = await trainRvae(model, data, {
+    ...training,
+    resume,
+    hooks: {
+      onBatch: (p) => progress.batch(p),
+      onEpoch: (r) => progress.epoch(r),
+      onNotice: (m) => progress.notice(m),
+      shouldStop: () => options.shouldStop?.() ?? false,
+      onCheckpoint: async (checkpoint) => {
+        await run.write(
+          CHECKPOINT,
+          encodeCheckpoint(checkpoint, { config, normalization, training, dataSha256 }),
+        );
+      },
+    },
+  });
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  const extra: Record<string, unknown> = {
+    epochsCompleted: result.history.length,
+    trainSeconds: Math.round(seconds * 10) / 10,
+    imagesPerSecond: Math.round(
+      result.history.slice(resume?.epoch ?? 0).reduce((s, r) => s + r.imagesPerSecond, 0) /
+        Math.max(1, result.history.length - (resume?.epoch ?? 0)),
+    ),
+  };
+  if (result.stopped) {
+    return {
+      model,
+      stopped: true,
+      history: result.history,
+      encoding: null,
+      peaks: null,
+      parameters,
+      extra: { ...extra, interrupted: true },
+      summary: `train: interrupted after epoch ${result.history.length}`,
+    };
+  }
+  for (const [name, bytes] of Object.entries(modelFiles(model, training))) {
+    await run.write(`model/${name}`, bytes);
+  }
+  const encoding = encodeStack(model, data);
+  const k = config.latentDim;
+  const latentColumns: Record<string, ArrayLike<number>> = {
+    i: Float64Array.from({ length: count }, (_, i) => i),
+    angle: encoding.angle,
+    dx: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i]),
+    dy: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i + 1]),
+  };
+  for (let j = 0; j < k; j++) {
+    latentColumns[`z${j + 1}`] = Float64Array.from(
+      { length: count },
+      (_, i) => encoding.content[i * k + j],
+    );
+  }
+  latentColumns.angle_raw = encoding.angleRaw;
+  if (config.translation) {
+    const l = encoding.latents;
+    latentColumns.shift_x_latent = Float64Array.from(
+      { length: count },
+      (_, i) => encoding.mean[i * l + 1],
+    );
+    latentColumns.shift_y_latent = Float64Array.from(
+      { length: count },
+      (_, i) => encoding.mean[i * l + 2],
+    );
+  }
+  latentColumns.angle_sd = Float64Array.from(
+    { length: count },
+    (_, i) => encoding.sd[i * encoding.latents],
+  );
+  if (positions) {
+    latentColumns.x = positions.x;
+    latentColumns.y = positions.y;
+  }
+  await run.write("latents.csv", formatCsv(latentColumns));
+  await run.write(
+    "history.csv",
+    formatCsv({
+      epoch: result.history.map((r) => r.epoch),
+      train_loss: result.history.map((r) => r.train.loss),
+      train_reconstruction: result.history.map((r) => r.train.reconstruction),
+      train_kl: result.history.map((r) => r.train.kl),
+      validation_loss: result.history.map((r) => r.validation?.loss ?? NaN),
+      learning_rate: result.history.map((r) => r.learningRate),
+      images_per_second: result.history.map((r) => r.imagesPerSecond),
+    }),
+  );
+  const peaks = findAnglePeaks(encoding.angle);
+  Object.assign(extra, {
+    anglePeaksDeg: peaks.peaks.map((p) => Math.round((p.angle * 1800) / Math.PI) / 10),
+    peakSeparationsDeg: peaks.separationsDeg.map((s) => Math.round(s * 10) / 10),
+  });
+  await writeRvaeFigures(run, { model, encoding, peaks, positions });
+  const last = result.history[result.history.length - 1];
+  return {
+    model,
+    stopped: false,
+    history: result.history,
+    encoding,
+    peaks,
+    parameters,
+    extra,
+    summary:
+      `train: ${count} windows, ${result.history.length} epochs, loss ${
+        last.train.loss.toFixed(2)
+      } (held-out ${last.validation?.loss.toFixed(2) ?? "-"}), angle peaks ` +
+      `${peaks.peaks.length} (${peaks.separationsDeg.map((s) => s.toFixed(0)).join("°, ")}°)` +
+      `, ${seconds.toFixed(0)} s`,
+  };
 }
 
 if (import.meta.main) {
@@ -127,32 +357,7 @@ if (import.meta.main) {
     const backend = await initBackend({ backend: flags.backend });
     run.setBackend(backend, tf.version_core);
 
-    const config = makeConfig(size, {
-      latentDim: flags.latent,
-      encoder: flags.encoder,
-      decoder: flags.decoder,
-      translation: flags.translation,
-      ...(flags.anglePrior !== undefined ? { anglePrior: flags.anglePrior } : {}),
-    });
-    const base = flags.reference
-      ? {
-        ...makeTrainOptions({
-          angleAnnealEpochs: 0,
-          angleNoise: 0,
-          contentDelayEpochs: 0,
-          learningRate: 1e-4,
-        }),
-      }
-      : makeTrainOptions();
-    const training = makeTrainOptions({
-      ...base,
-      seed: flags.seed,
-      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
-      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
-      ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
-      ...(flags.holdout !== undefined ? { validationFraction: flags.holdout } : {}),
-    });
-    const normalization = stackNormalization(data, size * size);
+    const { config, training } = trainSettings(size, flags);
 
     let resume: TrainCheckpoint | undefined;
     if (flags.resume) {
@@ -175,125 +380,28 @@ if (import.meta.main) {
       resume = checkpoint;
     }
     run.setSeed(training.seed);
-    run.setParameters({
-      stack: stackPath,
-      ...config,
-      ...training,
-      normalization,
-      resume: !!resume,
-    });
-
-    const model = createRvae(config, { seed: training.seed, normalization });
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
     };
     Deno.addSignalListener("SIGINT", onSigint);
-    const progress = progressReporter(Deno.stderr);
-    const started = performance.now();
-    const result = await trainRvae(model, data, {
-      ...training,
+    const stage = await trainStage(run, { data, size }, {
+      config,
+      training,
+      positions,
+      dataSha256,
       resume,
-      hooks: {
-        onBatch: (p) => progress.batch(p),
-        onEpoch: (r) => progress.epoch(r),
-        onNotice: (m) => progress.notice(m),
-        shouldStop: () => interrupted,
-        onCheckpoint: async (checkpoint) => {
-          await run.write(
-            CHECKPOINT,
-            encodeCheckpoint(checkpoint, { config, normalization, training, dataSha256 }),
-          );
-        },
-      },
+      shouldStop: () => interrupted,
     });
     Deno.removeSignalListener("SIGINT", onSigint);
-    progress.done();
-    const seconds = (performance.now() - started) / 1000;
-    run.setExtra({
-      epochsCompleted: result.history.length,
-      trainSeconds: Math.round(seconds * 10) / 10,
-      imagesPerSecond: Math.round(
-        result.history.slice(resume?.epoch ?? 0).reduce((s, r) => s + r.imagesPerSecond, 0) /
-          Math.max(1, result.history.length - (resume?.epoch ?? 0)),
-      ),
-    });
-    if (result.stopped) {
-      run.setExtra({ interrupted: true });
-      await run.finish();
-      console.error(
-        `train: interrupted after epoch ${result.history.length}; ` +
-          `continue with the same command plus --resume`,
-      );
+    disposeRvae(stage.model);
+    run.setParameters({ stack: stackPath, ...stage.parameters });
+    run.setExtra(stage.extra);
+    await run.finish();
+    if (stage.stopped) {
+      console.error(`${stage.summary}; continue with the same command plus --resume`);
       Deno.exit(130);
     }
-
-    for (const [name, bytes] of Object.entries(modelFiles(model, training))) {
-      await run.write(`model/${name}`, bytes);
-    }
-    const encoding = encodeStack(model, data);
-    const k = config.latentDim;
-    const latentColumns: Record<string, ArrayLike<number>> = {
-      i: Float64Array.from({ length: count }, (_, i) => i),
-      angle: encoding.angle,
-      dx: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i]),
-      dy: Float64Array.from({ length: count }, (_, i) => encoding.shiftPixels[2 * i + 1]),
-    };
-    for (let j = 0; j < k; j++) {
-      latentColumns[`z${j + 1}`] = Float64Array.from(
-        { length: count },
-        (_, i) => encoding.content[i * k + j],
-      );
-    }
-    latentColumns.angle_raw = encoding.angleRaw;
-    if (config.translation) {
-      const l = encoding.latents;
-      latentColumns.shift_x_latent = Float64Array.from(
-        { length: count },
-        (_, i) => encoding.mean[i * l + 1],
-      );
-      latentColumns.shift_y_latent = Float64Array.from(
-        { length: count },
-        (_, i) => encoding.mean[i * l + 2],
-      );
-    }
-    latentColumns.angle_sd = Float64Array.from(
-      { length: count },
-      (_, i) => encoding.sd[i * encoding.latents],
-    );
-    if (positions) {
-      latentColumns.x = positions.x;
-      latentColumns.y = positions.y;
-    }
-    await run.write("latents.csv", formatCsv(latentColumns));
-    await run.write(
-      "history.csv",
-      formatCsv({
-        epoch: result.history.map((r) => r.epoch),
-        train_loss: result.history.map((r) => r.train.loss),
-        train_reconstruction: result.history.map((r) => r.train.reconstruction),
-        train_kl: result.history.map((r) => r.train.kl),
-        validation_loss: result.history.map((r) => r.validation?.loss ?? NaN),
-        learning_rate: result.history.map((r) => r.learningRate),
-        images_per_second: result.history.map((r) => r.imagesPerSecond),
-      }),
-    );
-    const peaks = findAnglePeaks(encoding.angle);
-    run.setExtra({
-      anglePeaksDeg: peaks.peaks.map((p) => Math.round((p.angle * 1800) / Math.PI) / 10),
-      peakSeparationsDeg: peaks.separationsDeg.map((s) => Math.round(s * 10) / 10),
-    });
-    await writeRvaeFigures(run, { model, encoding, peaks, positions });
-    disposeRvae(model);
-    await run.finish();
-    const last = result.history[result.history.length - 1];
-    console.log(
-      `train: ${count} windows, ${result.history.length} epochs, loss ${
-        last.train.loss.toFixed(2)
-      }` +
-        ` (held-out ${last.validation?.loss.toFixed(2) ?? "-"}), angle peaks ` +
-        `${peaks.peaks.length} (${peaks.separationsDeg.map((s) => s.toFixed(0)).join("°, ")}°)` +
-        `, ${seconds.toFixed(0)} s on ${backend} -> ${outDir}`,
-    );
+    console.log(`${stage.summary} on ${backend} -> ${outDir}`);
   });
 }
