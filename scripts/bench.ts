@@ -14,6 +14,9 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   embeddings: () => import("./bench/embeddings.ts"),
   figures: () => import("./bench/figures.ts"),
   synth: () => import("./bench/synth.ts"),
+  "rvae-accuracy": () => import("./bench/rvae_accuracy.ts"),
+  "rvae-accuracy-reference": () =>
+    import("./bench/rvae_accuracy.ts").then((m) => ({ run: m.runReference })),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(AREAS);

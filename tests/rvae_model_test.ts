@@ -3,13 +3,18 @@
 
 import { tf } from "../lib/deps.ts";
 import { initBackend } from "../lib/rvae/backend.ts";
-import { bilinearSample } from "../lib/rvae/bilinear.ts";
+import { sampleBilinear as bilinearSample } from "../lib/rvae/kernels/bilinear.ts";
 import { latentCount, makeConfig, type RvaeConfig } from "../lib/rvae/config.ts";
 import { ensureGradients } from "../lib/rvae/gradients.ts";
-import { decodeWithPose, pixelsToShift, shiftToPixels } from "../lib/rvae/inference.ts";
+import {
+  decodeWithPose,
+  encodeStack,
+  pixelsToShift,
+  shiftToPixels,
+} from "../lib/rvae/inference.ts";
 import { klPerSample } from "../lib/rvae/loss.ts";
 import { createRvae, disposeRvae, rvaeLoss } from "../lib/rvae/model.ts";
-import { decoderForward, encoderForward } from "../lib/rvae/networks.ts";
+import { decoderForward, encoderForward, rotatedCopies } from "../lib/rvae/networks.ts";
 import { Random } from "../lib/random.ts";
 import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 
@@ -46,11 +51,13 @@ Deno.test("registered gradients match finite differences", () => {
       const e = tf.exp(tf.mul(tf.sin(a), tf.cos(a)));
       const sq = tf.sqrt(tf.add(tf.square(a), 1));
       const q = tf.div(tf.sub(e, sq), tf.add(tf.neg(tf.square(a)), -2));
+      const angle = tf.atan2(tf.slice(a, [0, 0], [2, 2]), tf.add(tf.slice(a, [0, 1], [2, 2]), 3));
+      const joined = tf.concat([angle, tf.mul(a, 0.5)], 1);
       const l = tf.leakyRelu(tf.transpose(q), 0.1);
       const image = tf.reshape(a, [1, 2, 3, 1]) as tf.Tensor4D;
       const c = tf.conv2d(image, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, "same");
       return tf.sum(tf.add(
-        tf.add(tf.sum(s), tf.sum(tf.mul(l, l))),
+        tf.add(tf.add(tf.sum(s), tf.sum(tf.mul(l, l))), tf.sum(tf.square(joined))),
         tf.add(tf.sum(tf.squaredDifference(c, 0.5)), tf.sum(tf.log(tf.add(tf.square(a), 1)), 0)),
       ));
     });
@@ -272,4 +279,41 @@ Deno.test("pixel shifts and latent shifts convert both ways", () => {
   const [px0, py0] = shiftToPixels(config, 0, 1, 0);
   assertAlmostEquals(px0, -0.1 * 23.5, 1e-9);
   assertAlmostEquals(py0, 0, 1e-12);
+});
+
+Deno.test("rotatedCopies turns windows by exact multiples of 90°", () => {
+  const size = 5;
+  const image = Float32Array.from({ length: size * size }, (_, i) => i * 1.5 - 3);
+  const copies = rotatedCopies(tf.tensor2d(image, [1, size * size]), size, 4).dataSync();
+  let want: Float32Array = image;
+  for (let k = 1; k < 4; k++) {
+    want = rotate90(want, size);
+    assertEquals(Array.from(copies.subarray(k * 25, (k + 1) * 25)), Array.from(want));
+  }
+  const half = rotatedCopies(tf.tensor2d(image, [1, size * size]), size, 2).dataSync();
+  assertEquals(Array.from(half.subarray(25)), Array.from(rotate90(rotate90(image, size), size)));
+});
+
+Deno.test("the equivariant encoder: turning a window by 90° adds 90° to its angle, nothing else", () => {
+  for (const encoder of ["mlp", "conv"] as const) {
+    const size = 8;
+    const config = makeConfig(size, { encoder, hiddenUnits: 6, latentDim: 2, rotations: 4 });
+    const model = createRvae(config, { seed: 11 });
+    const window = randomArray(size * size, 12);
+    const stack = new Float32Array(4 * size * size);
+    let turned: Float32Array = window;
+    for (let k = 0; k < 4; k++) {
+      stack.set(turned, k * size * size);
+      turned = rotate90(turned, size);
+    }
+    const e = encodeStack(model, stack);
+    const l = e.latents;
+    for (let k = 1; k < 4; k++) {
+      const step = ((e.angle[k] - e.angle[k - 1]) * 180) / Math.PI;
+      assertAlmostEquals(((step % 360) + 360) % 360, 90, 1e-3);
+      for (let j = 1; j < l; j++) assertAlmostEquals(e.mean[k * l + j], e.mean[j], 1e-5);
+      for (let j = 0; j < l; j++) assertAlmostEquals(e.sd[k * l + j], e.sd[j], 1e-5);
+    }
+    disposeRvae(model);
+  }
 });

@@ -52,6 +52,15 @@ export interface RvaeConfig {
   angleHead: "linear" | "vector";
   /** Subtract the training stack's mean window from the encoder's input (not the decoder's target). */
   centerInput: boolean;
+  /**
+   * Rotation equivariance of the encoder: 1 (none, AtomAI), 2 or 4. With n,
+   * the encoder sees the window rotated by every multiple of 360°/n
+   * (exact pixel rotations) and combines the results so that rotating the
+   * input by 360°/n adds exactly 360°/n to the encoded angle and leaves
+   * shifts and content unchanged, as a rotationally invariant VAE should.
+   * Needs the vector angle head when n > 1.
+   */
+  rotations: 1 | 2 | 4;
 }
 
 /** How the training data are scaled before training: `x' = (x - offset) / scale`. */
@@ -108,6 +117,7 @@ export const REFERENCE_CONFIG: Omit<RvaeConfig, "size"> = {
   canonicalMargin: 0.25,
   angleHead: "linear",
   centerInput: false,
+  rotations: 1,
 };
 
 /** ferrovae's default model: the reference with the fast decoder. */
@@ -116,6 +126,7 @@ export const DEFAULT_CONFIG: Omit<RvaeConfig, "size"> = {
   decoder: "fast",
   angleHead: "vector",
   centerInput: true,
+  rotations: 4,
 };
 
 /** AtomAI's training: Adam 1e-4, batch 32, 15% held out, no schedules. */
@@ -184,6 +195,12 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
   }
   if (config.angleHead !== "linear" && config.angleHead !== "vector") {
     throw new UserError("angle head", `must be linear or vector, got ${config.angleHead}`);
+  }
+  if (![1, 2, 4].includes(config.rotations)) {
+    throw new UserError("--rotations", `must be 1, 2 or 4, got ${config.rotations}`);
+  }
+  if (config.rotations > 1 && config.angleHead !== "vector") {
+    throw new UserError("--rotations", "an equivariant encoder needs the vector angle head");
   }
   if (!(config.canonicalMargin >= 0 && config.canonicalMargin <= 2)) {
     throw new UserError("canonical margin", `must be in [0, 2], got ${config.canonicalMargin}`);

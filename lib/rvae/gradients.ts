@@ -116,7 +116,8 @@ const GRADIENTS: readonly tf.GradConfig[] = [
   unaryOnOutput("Exp", (dy, y) => tf.mul(dy, y)),
   unaryOnOutput("Sqrt", (dy, y) => tf.div(dy, tf.mul(y, tf.scalar(2)))),
   binary("Atan2", (dy, a, b) => {
-    const r2 = tf.add(tf.square(a), tf.square(b));
+    // The tiny floor keeps atan2(0, 0) (a window with no preferred direction) finite.
+    const r2 = tf.add(tf.add(tf.square(a), tf.square(b)), 1e-12);
     return [tf.div(tf.mul(dy, b), r2), tf.neg(tf.div(tf.mul(dy, a), r2))];
   }),
   {

@@ -16,7 +16,7 @@
  */
 
 import { tf } from "../deps.ts";
-import { bilinearSample } from "./bilinear.ts";
+import { sampleBilinear } from "./kernels/bilinear.ts";
 import { canonicalSize, contentOffset, type RvaeConfig } from "./config.ts";
 
 /** A model's variables by name (see `params.ts`). */
@@ -58,6 +58,9 @@ export function encoderForward(
   inputMean: tf.Tensor2D | null = null,
 ): Posterior {
   if (inputMean) x = tf.sub(x, inputMean) as tf.Tensor2D;
+  const batch = x.shape[0];
+  const n = config.rotations;
+  if (n > 1) x = rotatedCopies(x, config.size, n);
   let features: tf.Tensor2D;
   if (config.encoder === "mlp") {
     const h1 = tf.tanh(denseLayer(vars, "enc.fc1", x));
@@ -69,17 +72,60 @@ export function encoderForward(
     features = tf.reshape(h, [x.shape[0], s * s * config.hiddenUnits]);
   }
   let mean = denseLayer(vars, "enc.mean", features);
+  let logSd = denseLayer(vars, "enc.logsd", features);
   if (config.angleHead === "vector") {
     // φ = atan2(b, a) of the first two outputs; the others are the remaining latents.
-    const [batch, outputs] = mean.shape;
-    const a = tf.slice(mean, [0, 0], [batch, 1]);
-    const b = tf.slice(mean, [0, 1], [batch, 1]);
+    const outputs = mean.shape[1];
+    let a = tf.slice(mean, [0, 0], [batch, 1]);
+    let b = tf.slice(mean, [0, 1], [batch, 1]);
+    let rest = outputs > 2 ? tf.slice(mean, [0, 2], [batch, outputs - 2]) : null;
+    if (n > 1) {
+      // Copy k saw the window turned by k·360°/n: turn its (a, b) back by −k·360°/n and
+      // sum; average the invariant outputs (shifts are in the canonical frame, so invariant).
+      const part = (t: tf.Tensor2D, k: number, col: number, width: number) =>
+        tf.slice(t, [k * batch, col], [batch, width]);
+      let sumA: tf.Tensor = tf.zeros([batch, 1]);
+      let sumB: tf.Tensor = tf.zeros([batch, 1]);
+      for (let k = 0; k < n; k++) {
+        const ak = part(mean, k, 0, 1);
+        const bk = part(mean, k, 1, 1);
+        const turn = (k * 2 * Math.PI) / n;
+        const c = Math.round(Math.cos(turn));
+        const s = Math.round(Math.sin(turn));
+        // R(−turn)(a, b) = (c·a + s·b, −s·a + c·b) for turns by multiples of 90°.
+        sumA = tf.add(sumA, tf.add(tf.mul(ak, c), tf.mul(bk, s)));
+        sumB = tf.add(sumB, tf.sub(tf.mul(bk, c), tf.mul(ak, s)));
+      }
+      a = sumA as tf.Tensor2D;
+      b = sumB as tf.Tensor2D;
+      const average = (t: tf.Tensor2D, col: number, width: number) => {
+        let sum: tf.Tensor = part(t, 0, col, width);
+        for (let k = 1; k < n; k++) sum = tf.add(sum, part(t, k, col, width));
+        return tf.mul(sum, 1 / n) as tf.Tensor2D;
+      };
+      rest = rest ? average(mean, 2, outputs - 2) : null;
+      logSd = average(logSd, 0, logSd.shape[1]);
+    }
     const angle = tf.atan2(b, a);
-    mean = outputs > 2
-      ? tf.concat([angle, tf.slice(mean, [0, 2], [batch, outputs - 2])], 1) as tf.Tensor2D
-      : angle as tf.Tensor2D;
+    mean = rest ? tf.concat([angle, rest], 1) as tf.Tensor2D : angle as tf.Tensor2D;
   }
-  return { mean, logSd: denseLayer(vars, "enc.logsd", features) };
+  return { mean, logSd };
+}
+
+/**
+ * `x` ([B, size²]) and its copies turned by 360°/n, 2·360°/n, ... in the
+ * image frame (y down; +90° takes right to down), stacked: [n·B, size²].
+ * Turns by multiples of 90° move pixel centres onto pixel centres: exact.
+ */
+export function rotatedCopies(x: tf.Tensor2D, size: number, n: number): tf.Tensor2D {
+  const batch = x.shape[0];
+  const image = tf.reshape(x, [batch, size, size]);
+  // +90°: out[i][j] = in[size − 1 − j][i], a transpose then a flip of the columns.
+  const turn90 = (t: tf.Tensor) => tf.reverse(tf.transpose(t, [0, 2, 1]), 2);
+  const copies: tf.Tensor[] = [image];
+  if (n === 2) copies.push(tf.reverse(image, [1, 2]));
+  if (n === 4) { for (let k = 1; k < 4; k++) copies.push(turn90(copies[k - 1])); }
+  return tf.reshape(tf.concat(copies, 0), [n * batch, size * size]);
 }
 
 /** The window's coordinate grid, [1, P] each (x across columns, y up the rows). */
@@ -162,7 +208,7 @@ export function decoderForward(
     const centre = (canonicalSize(config) - 1) / 2;
     const cols = tf.add(tf.mul(u, half), centre) as tf.Tensor2D;
     const rows = tf.sub(centre, tf.mul(v, half)) as tf.Tensor2D;
-    return bilinearSample(canonicalImages(config, vars, content), cols, rows);
+    return sampleBilinear(canonicalImages(config, vars, content), cols, rows);
   }
   const h = config.hiddenUnits;
   // dense(2 → h) of (u, v), written as two outer products (no stacking needed).
