@@ -83,3 +83,53 @@ export function columnsPerCell(
   }
   return (n * cell) / (w * h);
 }
+
+/**
+ * For each candidate, whether it sits at a centrosymmetric site of the
+ * `known` points: its nearest known neighbours (those within 1.3 times the
+ * nearest distance, at least two) balance out around it, their mean offset
+ * under a fifth of that distance (a B column at the centre of four A
+ * columns, or midway between two).
+ */
+export function symmetricSites(
+  candidates: { x: ArrayLike<number>; y: ArrayLike<number> },
+  known: { x: ArrayLike<number>; y: ArrayLike<number> },
+): Uint8Array {
+  const out = new Uint8Array(candidates.x.length);
+  const n = known.x.length;
+  if (n < 2) return out;
+  const index = new KDBush(n);
+  for (let k = 0; k < n; k++) index.add(known.x[k], known.y[k]);
+  index.finish();
+  const reach = 4 * Math.sqrt(boundingArea(known) / n);
+  for (let c = 0; c < candidates.x.length; c++) {
+    const cx = candidates.x[c];
+    const cy = candidates.y[c];
+    const near = index.within(cx, cy, reach)
+      .map((j) => ({ dx: known.x[j] - cx, dy: known.y[j] - cy }))
+      .map((v) => ({ ...v, d: Math.hypot(v.dx, v.dy) }))
+      .sort((p, q) => p.d - q.d);
+    if (near.length < 2) continue;
+    const shell = near.filter((v) => v.d <= 1.3 * near[0].d);
+    if (shell.length < 2) continue;
+    let sx = 0;
+    let sy = 0;
+    for (const v of shell) {
+      sx += v.dx;
+      sy += v.dy;
+    }
+    out[c] = Math.hypot(sx, sy) / shell.length < 0.2 * near[0].d ? 1 : 0;
+  }
+  return out;
+}
+
+function boundingArea(points: { x: ArrayLike<number>; y: ArrayLike<number> }): number {
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let k = 0; k < points.x.length; k++) {
+    x0 = Math.min(x0, points.x[k]);
+    x1 = Math.max(x1, points.x[k]);
+    y0 = Math.min(y0, points.y[k]);
+    y1 = Math.max(y1, points.y[k]);
+  }
+  return Math.max((x1 - x0) * (y1 - y0), 1);
+}

@@ -10,7 +10,12 @@
 
 import { UserError } from "../errors.ts";
 import type { Image } from "../image.ts";
-import { columnsPerCell, dropDuplicates, nearestNeighbourDistance } from "./column_geometry.ts";
+import {
+  columnsPerCell,
+  dropDuplicates,
+  nearestNeighbourDistance,
+  symmetricSites,
+} from "./column_geometry.ts";
 import { findPeaks, type PeakDetection, type Peaks } from "./detect.ts";
 import { computePolarization, type NeighbourRule, type Polarization } from "./polarization.ts";
 import {
@@ -106,7 +111,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
   }
   const period = lattice.period;
   const sigma = options.sigma ?? 0.12 * period;
-  const detection = detectColumns(image, period, sigma, options);
+  const detection = detectColumns(image, lattice, sigma, options);
   const peaks = detection.peaks;
   const nnDistance = nearestNeighbourDistance(peaks.x, peaks.y);
   const windowRadius = Math.max(1.5, (options.window ?? 0.5) * nnDistance);
@@ -167,17 +172,19 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
 }
 
 /**
- * Column candidates: peaks of the image's filter response, then peaks of the
- * residual once Gaussians fitted to those are subtracted. A dim column
- * whose bright neighbours' negative filter lobes cancel its own response
- * (a dense lattice, B at 12 % of A) shows up in the residual.
+ * Column candidates: peaks of the image's filter response, then, when
+ * fewer than two columns per lattice cell turned up, peaks of the residual
+ * once Gaussians fitted to those are subtracted. A dim column whose bright
+ * neighbours' negative filter lobes cancel its own response (a dense
+ * lattice, B at 12 % of A) shows up in the residual.
  */
 function detectColumns(
   image: Image,
-  period: number,
+  lattice: LatticeEstimate | { period: number },
   sigma: number,
   options: FindAtomsOptions,
 ): { peaks: Peaks; residual: PeakDetection } {
+  const period = lattice.period;
   const detect = {
     sigma,
     minDistance: 0.3 * period,
@@ -191,6 +198,10 @@ function detectColumns(
       `found only ${first.x.length} atom columns; is this an atomic-resolution image?`,
     );
   }
+  // Two columns per cell or more: nothing is hidden (and a residual would only show
+  // the faint oxygen columns of some projections). Fewer: look at the residual.
+  const perCell = "vectors" in lattice ? columnsPerCell(first, lattice, image) : NaN;
+  if (perCell >= 1.8) return { peaks: first, residual: first };
   const radius = Math.max(1.5, 0.5 * nearestNeighbourDistance(first.x, first.y));
   const models = fitColumns(image, first, { radius, sigma }).models;
   const rendered = renderColumns(models, image);
@@ -204,10 +215,16 @@ function detectColumns(
     // quite Gaussian); nothing new is looked for that close to a column found already.
     knownDistance: 0.45 * period,
   });
+  // Only where the columns found make a centrosymmetric site: a column hidden by its
+  // neighbours' filter lobes sits at such a site, noise and filtering artefacts do not.
+  const site = symmetricSites(residual, first);
   const peaks = {
-    x: Float64Array.from([...first.x, ...residual.x]),
-    y: Float64Array.from([...first.y, ...residual.y]),
-    response: Float64Array.from([...first.response, ...residual.response]),
+    x: Float64Array.from([...first.x, ...residual.x.filter((_, k) => site[k])]),
+    y: Float64Array.from([...first.y, ...residual.y.filter((_, k) => site[k])]),
+    response: Float64Array.from([
+      ...first.response,
+      ...residual.response.filter((_, k) => site[k]),
+    ]),
   };
   return { peaks, residual };
 }
