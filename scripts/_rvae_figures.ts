@@ -55,11 +55,20 @@ function phaseColors(angles: ArrayLike<number>, values: ArrayLike<number> | null
   );
 }
 
-/** Write every figure the inputs allow; returns the names written. */
-export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promise<string[]> {
+/** What {@linkcode writeRvaeFigures} drew. */
+export interface RvaeFigures {
+  /** Names of the figures written. */
+  written: string[];
+  /** Class of each window from the GMM on the latents, or null when it was not fitted. */
+  classes: Int32Array | null;
+}
+
+/** Write every figure the inputs allow; returns their names and the latent GMM's classes. */
+export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promise<RvaeFigures> {
   const { model, encoding, peaks, positions } = input;
   const k = model.config.latentDim;
   const written: string[] = [];
+  let classes: Int32Array | null = null;
   const write = async (name: string, svg: string) => {
     await writeFigure(run, { name, svg });
     written.push(name);
@@ -154,6 +163,7 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
       seed: 0,
       starts: 3,
     });
+    classes = Int32Array.from(gmm.labels);
     const labels = Array.from(gmm.labels, (l) => `cluster ${l + 1}`);
     await write(
       "latent_gmm",
@@ -211,5 +221,5 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
       );
     }
   }
-  return written;
+  return { written, classes };
 }

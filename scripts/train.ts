@@ -26,8 +26,12 @@ import {
   type DecoderKind,
   ENCODER_KINDS,
   type EncoderKind,
+  DEFAULT_CONFIG,
+  DEFAULT_TRAINING,
   makeConfig,
   makeTrainOptions,
+  REFERENCE_CONFIG,
+  REFERENCE_TRAINING,
   type RvaeConfig,
   type TrainOptions,
 } from "../lib/rvae/config.ts";
@@ -86,8 +90,8 @@ export interface TrainFlags {
   seed: number;
   /** Encoder kind. */
   encoder: EncoderKind;
-  /** Decoder kind. */
-  decoder: DecoderKind;
+  /** Decoder kind (default fast; faithful with `reference`). */
+  decoder?: DecoderKind;
   /** Whether the latents carry the shifts. */
   translation: boolean;
   /** Passes over the training set (default: the training defaults'). */
@@ -100,8 +104,10 @@ export interface TrainFlags {
   holdout?: number;
   /** Prior width of the angle. */
   anglePrior?: number;
-  /** AtomAI's training exactly. */
+  /** AtomAI's model and training exactly (encoder, decoder, K and translation as flagged). */
   reference?: boolean;
+  /** Rotation equivariance of the encoder: 1, 2 or 4 (default 4; 1 with `reference`). */
+  rotations?: number;
 }
 
 /** The model's configuration and the training options the flags ask for (throws a `UserError`). */
@@ -110,22 +116,15 @@ export function trainSettings(
   flags: TrainFlags,
 ): { config: RvaeConfig; training: TrainOptions } {
   const config = makeConfig(size, {
+    ...(flags.reference ? REFERENCE_CONFIG : DEFAULT_CONFIG),
+    ...(flags.rotations !== undefined ? { rotations: flags.rotations as 1 | 2 | 4 } : {}),
     latentDim: flags.latent,
     encoder: flags.encoder,
-    decoder: flags.decoder,
+    decoder: flags.decoder ?? (flags.reference ? "faithful" : "fast"),
     translation: flags.translation,
     ...(flags.anglePrior !== undefined ? { anglePrior: flags.anglePrior } : {}),
   });
-  const base = flags.reference
-    ? {
-      ...makeTrainOptions({
-        angleAnnealEpochs: 0,
-        angleNoise: 0,
-        contentDelayEpochs: 0,
-        learningRate: 1e-4,
-      }),
-    }
-    : makeTrainOptions();
+  const base = flags.reference ? REFERENCE_TRAINING : DEFAULT_TRAINING;
   const training = makeTrainOptions({
     ...base,
     seed: flags.seed,
@@ -167,6 +166,8 @@ export interface TrainStageResult {
   encoding: Encoding | null;
   /** Peaks of the encoded angle (null when stopped). */
   peaks: AnglePeaks | null;
+  /** Class of each window from the GMM on the latents (null when stopped or not fitted). */
+  latentClasses: Int32Array | null;
   /** Parameters after defaults, for `run.json`. */
   parameters: Record<string, unknown>;
   /** Timings and angle peaks, for `run.json`. */
@@ -215,6 +216,8 @@ export async function trainStage(
   const extra: Record<string, unknown> = {
     epochsCompleted: result.history.length,
     trainSeconds: Math.round(seconds * 10) / 10,
+    // Wall-clock rates stay out of history.csv, so that reruns give identical CSV files.
+    imagesPerSecondByEpoch: result.history.map((r) => Math.round(r.imagesPerSecond)),
     imagesPerSecond: Math.round(
       result.history.slice(resume?.epoch ?? 0).reduce((s, r) => s + r.imagesPerSecond, 0) /
         Math.max(1, result.history.length - (resume?.epoch ?? 0)),
@@ -227,6 +230,7 @@ export async function trainStage(
       history: result.history,
       encoding: null,
       peaks: null,
+      latentClasses: null,
       parameters,
       extra: { ...extra, interrupted: true },
       summary: `train: interrupted after epoch ${result.history.length}`,
@@ -279,7 +283,6 @@ export async function trainStage(
       train_kl: result.history.map((r) => r.train.kl),
       validation_loss: result.history.map((r) => r.validation?.loss ?? NaN),
       learning_rate: result.history.map((r) => r.learningRate),
-      images_per_second: result.history.map((r) => r.imagesPerSecond),
     }),
   );
   const peaks = findAnglePeaks(encoding.angle);
@@ -287,7 +290,7 @@ export async function trainStage(
     anglePeaksDeg: peaks.peaks.map((p) => Math.round((p.angle * 1800) / Math.PI) / 10),
     peakSeparationsDeg: peaks.separationsDeg.map((s) => Math.round(s * 10) / 10),
   });
-  await writeRvaeFigures(run, { model, encoding, peaks, positions });
+  const figures = await writeRvaeFigures(run, { model, encoding, peaks, positions });
   const last = result.history[result.history.length - 1];
   return {
     model,
@@ -295,6 +298,7 @@ export async function trainStage(
     history: result.history,
     encoding,
     peaks,
+    latentClasses: figures.classes,
     parameters,
     extra,
     summary:
@@ -322,9 +326,9 @@ if (import.meta.main) {
       )
       .option(
         "--decoder <kind>",
-        "fast (canonical image + bilinear resampling) or faithful (AtomAI's coordinate network)",
+        "fast (canonical image + bilinear resampling; the default) or faithful (AtomAI's " +
+          "per-pixel coordinate network; the default with --reference)",
         choiceFlag("--decoder", DECODER_KINDS),
-        "fast" as DecoderKind,
       )
       .option("--no-translation", "no shift latents (angle and content only)")
       .option("--lr <rate>", "Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
@@ -335,7 +339,15 @@ if (import.meta.main) {
         "prior width p of the angle",
         numberFlag("--angle-prior", 1e-3, 10),
       )
-      .option("--reference", "AtomAI's training exactly: lr 1e-4, no annealing, no content delay")
+      .option(
+        "--rotations <n>",
+        "encoder equivariance: 1 (none, AtomAI), 2 or 4 (default 4)",
+        choiceFlag("--rotations", ["1", "2", "4"] as const),
+      )
+      .option(
+        "--reference",
+        "AtomAI 0.5.2 exactly: linear angle head, no equivariance or centring, lr 1e-4, 100 epochs",
+      )
       .option(
         "--backend <name>",
         "tfjs backend: auto, wasm or cpu",
@@ -357,7 +369,10 @@ if (import.meta.main) {
     const backend = await initBackend({ backend: flags.backend });
     run.setBackend(backend, tf.version_core);
 
-    const { config, training } = trainSettings(size, flags);
+    const { config, training } = trainSettings(size, {
+      ...flags,
+      rotations: flags.rotations === undefined ? undefined : Number(flags.rotations),
+    });
 
     let resume: TrainCheckpoint | undefined;
     if (flags.resume) {
