@@ -24,10 +24,10 @@ import { BACKEND_CHOICES, type BackendChoice, initBackend } from "../lib/rvae/ba
 import {
   DECODER_KINDS,
   type DecoderKind,
-  ENCODER_KINDS,
-  type EncoderKind,
   DEFAULT_CONFIG,
   DEFAULT_TRAINING,
+  ENCODER_KINDS,
+  type EncoderKind,
   makeConfig,
   makeTrainOptions,
   REFERENCE_CONFIG,
