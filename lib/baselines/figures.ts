@@ -148,6 +148,7 @@ export function bicFigure(sweep: BicSweep): string {
 const TITLES: Record<EmbeddingName, string> = {
   pca: "PCA",
   tsne: "t-SNE",
+  umap: "UMAP",
   isomap: "Isomap",
   mds: "MDS",
 };
@@ -170,5 +171,8 @@ export function embeddingsFigure(
       height: 340,
     });
   });
-  return figureGrid(panels, { columns: 2, title: `Embeddings coloured by ${labelName}` });
+  return figureGrid(panels, {
+    columns: panels.length > 4 ? 3 : 2,
+    title: `Embeddings coloured by ${labelName}`,
+  });
 }

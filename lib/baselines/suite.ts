@@ -19,12 +19,13 @@ import { mds } from "./mds.ts";
 import { nmf, type NmfResult } from "./nmf.ts";
 import { pca, type PcaResult } from "./pca.ts";
 import { tsne } from "./tsne.ts";
+import { umap } from "./umap.ts";
 
 /** The 2-D embeddings the suite can compute. */
-export type EmbeddingName = "pca" | "tsne" | "isomap" | "mds";
+export type EmbeddingName = "pca" | "tsne" | "umap" | "isomap" | "mds";
 
 /** Every embedding, in the order they are computed and written. */
-export const EMBEDDINGS: readonly EmbeddingName[] = ["pca", "tsne", "isomap", "mds"];
+export const EMBEDDINGS: readonly EmbeddingName[] = ["pca", "tsne", "umap", "isomap", "mds"];
 
 /** Embeddings whose cost grows as n² (distance matrices): run on a subsample. */
 const QUADRATIC: ReadonlySet<EmbeddingName> = new Set(["isomap", "mds"]);
@@ -207,6 +208,8 @@ async function embedAll(
       y = Float64Array.from({ length: 2 * n }, (_, t) => p.scores[(t >> 1) * p.count + (t & 1)]);
     } else if (name === "tsne") {
       y = await tsne(subset, { seed, threads, perplexity: Math.min(30, (subset.rows - 1) / 3) });
+    } else if (name === "umap") {
+      y = await umap(subset, { seed, threads, neighbors: Math.min(15, subset.rows - 1) });
     } else if (name === "isomap") {
       y = await isomap(subset, { neighbors: Math.min(5, subset.rows - 1), seed, threads });
     } else {
