@@ -84,6 +84,15 @@ export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float6
  * (exp of the entropy, in nats) is `perplexity`.
  */
 export function affinities(knn: KnnGraph, perplexity: number): Affinities {
+  return symmetrise(knn, conditionalAffinities(knn, perplexity));
+}
+
+/**
+ * Conditional affinities p_j|i over each row's k neighbours (`n x k`,
+ * matching `knn.indices`), each row a Gaussian kernel whose perplexity
+ * exp(-Σ p ln p) is `perplexity` (to 1e-5 in the entropy), by bisection.
+ */
+export function conditionalAffinities(knn: KnnGraph, perplexity: number): Float64Array {
   const { n, k, distances } = knn;
   const conditional = new Float64Array(n * k);
   const target = Math.log(perplexity);
@@ -113,7 +122,7 @@ export function affinities(knn: KnnGraph, perplexity: number): Affinities {
       }
     }
   }
-  return symmetrise(knn, conditional);
+  return conditional;
 }
 
 /** (P + Pᵀ) / sum, stored in both rows of each pair. */

@@ -38,5 +38,5 @@ for method in methods:
     np.save(f"{out_dir}/sklearn_{method}.npy", y.astype(np.float64))
     print(json.dumps({"method": method, "seconds": seconds, "rows": len(data),
                       "iterations": int(getattr(model, "n_iter_", 0) or 0),
-                      "kl": float(getattr(model, "kl_divergence_", float("nan"))),
-                      "stress": float(getattr(model, "stress_", float("nan")))}), flush=True)
+                      "kl": getattr(model, "kl_divergence_", None),
+                      "stress": getattr(model, "stress_", None)}, default=float), flush=True)
