@@ -12,7 +12,12 @@
  * @module
  */
 
-import { type EmbeddingName, EMBEDDINGS, runBaselines } from "../lib/baselines/suite.ts";
+import {
+  type BaselineResults,
+  type EmbeddingName,
+  EMBEDDINGS,
+  runBaselines,
+} from "../lib/baselines/suite.ts";
 import {
   bicFigure,
   clusterMapFigure,
@@ -27,10 +32,11 @@ import { encodeNpy } from "../lib/formats/npy.ts";
 import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
-import { readStackFile, readStackPositions } from "../lib/io/stack_files.ts";
+import { readStackFile, readStackPositions, type StackFile } from "../lib/io/stack_files.ts";
 import { intFlag, parseArgs, program, runMain } from "./_cli.ts";
 
-function embeddingList(value: string): EmbeddingName[] {
+/** Parse `--embeddings`: a comma-separated list of embedding names, or `none`. */
+export function embeddingList(value: string): EmbeddingName[] {
   if (value === "none") return [];
   const names = value.split(",").map((s) => s.trim()).filter(Boolean);
   for (const name of names) {
@@ -43,6 +49,160 @@ function embeddingList(value: string): EmbeddingName[] {
     }
   }
   return names as EmbeddingName[];
+}
+
+/** Options of {@linkcode baselinesStage} (see `baselines --help`). */
+export interface BaselinesStageOptions {
+  /** Window centres (`stack.csv`), for clusters.csv's x,y and the real-space map. */
+  positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /** Classes for k-means, the mixtures and NMF (capped at the window count). */
+  classes: number;
+  /** PCA components for the scree plot. */
+  components: number;
+  /** PCA scores fed to the full GMM and BIC. */
+  pcaDims: number;
+  /** Largest k of the BIC sweep. */
+  bicMax: number;
+  /** 2-D embeddings to compute. */
+  embeddings: EmbeddingName[];
+  /** Most windows Isomap and MDS embed. */
+  embedMax: number;
+  /** Seed of every random choice. */
+  seed: number;
+  /** Threads for the heavy kernels. */
+  threads: number;
+  /** Write the figures (default true). */
+  figures?: boolean;
+  /** Called before each step with its name (default: a line on standard error). */
+  onStage?: (stage: string) => void;
+}
+
+/** What {@linkcode baselinesStage} computed and wrote. */
+export interface BaselinesStageResult {
+  /** Every baseline's result. */
+  results: BaselineResults;
+  /** Parameters after defaults, for `run.json`. */
+  parameters: Record<string, unknown>;
+  /** Scores and timings, for `run.json`. */
+  extra: Record<string, unknown>;
+  /** One line for the terminal. */
+  summary: string;
+}
+
+/**
+ * The baselines stage on a stack already read: run every baseline, write
+ * `clusters.csv`, `embeddings.csv`, `pca.npy` and (unless `figures` is
+ * false) the figures through `run`. Records nothing in the run's manifest:
+ * the caller does, from `parameters` and `extra`.
+ */
+export async function baselinesStage(
+  run: Run,
+  stack: StackFile,
+  options: BaselinesStageOptions,
+): Promise<BaselinesStageResult> {
+  const { positions } = options;
+  const onStage = options.onStage ?? ((stage: string) => console.error(`baselines: ${stage}`));
+  const x = { data: stack.data, rows: stack.count, cols: stack.window * stack.window };
+  const results = await runBaselines(x, {
+    classes: Math.min(options.classes, stack.count),
+    components: options.components,
+    reducedDimensions: options.pcaDims,
+    bicMax: options.bicMax,
+    embeddings: options.embeddings,
+    embedMax: options.embedMax,
+    seed: options.seed,
+    threads: options.threads,
+    onStage,
+  });
+  const parameters = {
+    classes: results.classes,
+    components: results.pca.count,
+    pcaDims: options.pcaDims,
+    bicMax: options.bicMax,
+    embeddings: options.embeddings,
+    embedMax: options.embedMax,
+    threads: options.threads,
+  };
+
+  const index = Int32Array.from({ length: stack.count }, (_, i) => i);
+  const clusters: Record<string, CsvColumn> = { i: index };
+  if (positions) Object.assign(clusters, { x: positions.x, y: positions.y });
+  Object.assign(clusters, results.labels);
+  await run.write("clusters.csv", formatCsv(clusters));
+  const embeddingColumns: Record<string, CsvColumn> = { i: index };
+  for (const [name, y] of Object.entries(results.embeddings)) {
+    embeddingColumns[`${name}_1`] = Array.from(index, (i) => y[2 * i]);
+    embeddingColumns[`${name}_2`] = Array.from(index, (i) => y[2 * i + 1]);
+  }
+  await run.write("embeddings.csv", formatCsv(embeddingColumns));
+  const pcaMaps = Float32Array.from(results.pca.components);
+  await run.write("pca.npy", encodeNpy(pcaMaps, [results.pca.count, stack.window, stack.window]));
+
+  if (options.figures ?? true) {
+    onStage("figures");
+    const figures: [string, string][] = [
+      ["scree", screeFigure(results.pca)],
+      ["pca_loadings", loadingsFigure(results.pca, stack.window)],
+      [
+        "cluster_means",
+        clusterMeansFigure(stack, {
+          kmeans: results.labels.kmeans,
+          gmm_full: results.labels.gmm_full,
+          gmm_diag: results.labels.gmm_diag,
+        }),
+      ],
+      ["nmf_components", nmfFigure(results.nmf.components, results.nmf.count, stack.window)],
+      ["bic", bicFigure(results.bic)],
+    ];
+    if (positions) {
+      figures.push([
+        "cluster_map",
+        clusterMapFigure(positions, {
+          kmeans: results.labels.kmeans,
+          gmm_full: results.labels.gmm_full,
+        }),
+      ]);
+    }
+    if (Object.keys(results.embeddings).length) {
+      figures.push([
+        "embeddings",
+        embeddingsFigure(results.embeddings, results.labels.gmm_full, "GMM class"),
+      ]);
+    }
+    for (const [name, svg] of figures) await writeFigure(run, { name, svg });
+  }
+  const r = results;
+  const extra = {
+    windows: stack.count,
+    window: stack.window,
+    timingsMs: r.timings,
+    explainedVarianceRatio: Array.from(r.pca.explainedVarianceRatio),
+    kmeans: {
+      inertia: r.kmeans.inertia,
+      iterations: r.kmeans.iterations,
+      sizes: Array.from(r.kmeans.sizes),
+    },
+    gmmDiag: {
+      logLikelihood: r.gmmDiag.logLikelihood,
+      iterations: r.gmmDiag.iterations,
+      converged: r.gmmDiag.converged,
+    },
+    gmmFull: {
+      logLikelihood: r.gmmFull.logLikelihood,
+      iterations: r.gmmFull.iterations,
+      converged: r.gmmFull.converged,
+    },
+    bic: { ks: r.bic.ks, bic: Array.from(r.bic.bic), best: r.bic.best },
+    nmf: { relativeError: r.nmf.relativeError, iterations: r.nmf.iterations, shift: r.nmfShift },
+    embedded: r.embedded,
+  };
+  return {
+    results,
+    parameters,
+    extra,
+    summary: `baselines: ${stack.count} windows of ${stack.window} px, ${r.classes} classes; ` +
+      `BIC prefers k = ${r.bic.best}; ${Object.keys(r.embeddings).join(", ") || "no"} embeddings`,
+  };
 }
 
 if (import.meta.main) {
@@ -95,110 +255,24 @@ if (import.meta.main) {
     const started = performance.now();
     const stack = await readStackFile(run, stackPath, 4);
     const positions = await readStackPositions(stackPath, stack.count, { run });
-    const x = { data: stack.data, rows: stack.count, cols: stack.window * stack.window };
-    const results = await runBaselines(x, {
-      classes: Math.min(flags.classes, stack.count),
+    const stage = await baselinesStage(run, stack, {
+      positions,
+      classes: flags.classes,
       components: flags.components,
-      reducedDimensions: flags.pcaDims,
+      pcaDims: flags.pcaDims,
       bicMax: flags.bicMax,
       embeddings: flags.embeddings,
       embedMax: flags.embedMax,
       seed: flags.seed,
       threads: flags.threads,
-      onStage: (stage) => console.error(`baselines: ${stage}`),
+      figures: flags.figures,
     });
     run.setSeed(flags.seed);
-    run.setParameters({
-      stack: stackPath,
-      classes: results.classes,
-      components: results.pca.count,
-      pcaDims: flags.pcaDims,
-      bicMax: flags.bicMax,
-      embeddings: flags.embeddings,
-      embedMax: flags.embedMax,
-      threads: flags.threads,
-    });
-
-    const index = Int32Array.from({ length: stack.count }, (_, i) => i);
-    const clusters: Record<string, CsvColumn> = { i: index };
-    if (positions) Object.assign(clusters, { x: positions.x, y: positions.y });
-    Object.assign(clusters, results.labels);
-    await run.write("clusters.csv", formatCsv(clusters));
-    const embeddingColumns: Record<string, CsvColumn> = { i: index };
-    for (const [name, y] of Object.entries(results.embeddings)) {
-      embeddingColumns[`${name}_1`] = Array.from(index, (i) => y[2 * i]);
-      embeddingColumns[`${name}_2`] = Array.from(index, (i) => y[2 * i + 1]);
-    }
-    await run.write("embeddings.csv", formatCsv(embeddingColumns));
-    const pcaMaps = Float32Array.from(results.pca.components);
-    await run.write("pca.npy", encodeNpy(pcaMaps, [results.pca.count, stack.window, stack.window]));
-
-    if (flags.figures) {
-      console.error("baselines: figures");
-      const figures: [string, string][] = [
-        ["scree", screeFigure(results.pca)],
-        ["pca_loadings", loadingsFigure(results.pca, stack.window)],
-        [
-          "cluster_means",
-          clusterMeansFigure(stack, {
-            kmeans: results.labels.kmeans,
-            gmm_full: results.labels.gmm_full,
-            gmm_diag: results.labels.gmm_diag,
-          }),
-        ],
-        ["nmf_components", nmfFigure(results.nmf.components, results.nmf.count, stack.window)],
-        ["bic", bicFigure(results.bic)],
-      ];
-      if (positions) {
-        figures.push([
-          "cluster_map",
-          clusterMapFigure(positions, {
-            kmeans: results.labels.kmeans,
-            gmm_full: results.labels.gmm_full,
-          }),
-        ]);
-      }
-      if (Object.keys(results.embeddings).length) {
-        figures.push([
-          "embeddings",
-          embeddingsFigure(results.embeddings, results.labels.gmm_full, "GMM class"),
-        ]);
-      }
-      for (const [name, svg] of figures) await writeFigure(run, { name, svg });
-    }
-    const r = results;
-    run.setExtra({
-      windows: stack.count,
-      window: stack.window,
-      timingsMs: r.timings,
-      explainedVarianceRatio: Array.from(r.pca.explainedVarianceRatio),
-      kmeans: {
-        inertia: r.kmeans.inertia,
-        iterations: r.kmeans.iterations,
-        sizes: Array.from(r.kmeans.sizes),
-      },
-      gmmDiag: {
-        logLikelihood: r.gmmDiag.logLikelihood,
-        iterations: r.gmmDiag.iterations,
-        converged: r.gmmDiag.converged,
-      },
-      gmmFull: {
-        logLikelihood: r.gmmFull.logLikelihood,
-        iterations: r.gmmFull.iterations,
-        converged: r.gmmFull.converged,
-      },
-      bic: { ks: r.bic.ks, bic: Array.from(r.bic.bic), best: r.bic.best },
-      nmf: { relativeError: r.nmf.relativeError, iterations: r.nmf.iterations, shift: r.nmfShift },
-      embedded: r.embedded,
-      totalMs: Math.round(performance.now() - started),
-    });
+    run.setParameters({ stack: stackPath, ...stage.parameters });
+    run.setExtra({ ...stage.extra, totalMs: Math.round(performance.now() - started) });
     await run.finish();
     console.log(
-      `baselines: ${stack.count} windows of ${stack.window} px, ${r.classes} classes; ` +
-        `BIC prefers k = ${r.bic.best}; ${
-          Object.keys(r.embeddings).join(", ") || "no"
-        } embeddings ` +
-        `in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${flags.out}`,
+      `${stage.summary} in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${flags.out}`,
     );
   });
 }
