@@ -205,7 +205,7 @@ export function nest(svg: string, x: number, y: number): string {
 }
 
 /** Mean of each `factor` x `factor` block of `crop` (NaN-aware; partial edge blocks dropped). */
-function binImage(image: ImageData, crop: Rect, factor: number): ImageData {
+export function binImage(image: ImageData, crop: Rect, factor: number): ImageData {
   const width = Math.floor(crop.width / factor), height = Math.floor(crop.height / factor);
   const sum = new Float64Array(width * height), count = new Uint32Array(width * height);
   for (let y = 0; y < height * factor; y++) {
