@@ -141,6 +141,17 @@ export type {
 } from "./lib/baselines/gmm.ts";
 export { nmf } from "./lib/baselines/nmf.ts";
 export type { NmfOptions, NmfResult } from "./lib/baselines/nmf.ts";
+export { tsne } from "./lib/baselines/tsne.ts";
+export type { TsneOptions } from "./lib/baselines/tsne.ts";
+export { mds, mdsStress } from "./lib/baselines/mds.ts";
+export type { MdsOptions } from "./lib/baselines/mds.ts";
+export { isomap } from "./lib/baselines/isomap.ts";
+export type { IsomapOptions } from "./lib/baselines/isomap.ts";
+export { umap } from "./lib/baselines/umap.ts";
+export type { UmapOptions } from "./lib/baselines/umap.ts";
+export { knnGraph } from "./lib/baselines/knn.ts";
+export type { KnnGraph } from "./lib/baselines/knn.ts";
+export { gaussianBlobs, swissRoll } from "./lib/baselines/synthetic.ts";
 export { EMBEDDINGS, runBaselines } from "./lib/baselines/suite.ts";
 export type { BaselineOptions, BaselineResults, EmbeddingName } from "./lib/baselines/suite.ts";
 export {
