@@ -11,9 +11,12 @@ type Bench = () => Promise<void>;
 /** Areas, in the order they run; each helper adds its own line. */
 const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   baselines: () => import("./bench/baselines.ts"),
+  variants: () => import("./bench/variants.ts"),
   embeddings: () => import("./bench/embeddings.ts"),
   figures: () => import("./bench/figures.ts"),
   synth: () => import("./bench/synth.ts"),
+  atoms: () => import("./bench/atoms.ts"),
+  rvae: () => import("./bench/rvae.ts"),
   "rvae-accuracy": () => import("./bench/rvae_accuracy.ts"),
   "rvae-accuracy-reference": () =>
     import("./bench/rvae_accuracy.ts").then((m) => ({ run: m.runReference })),
