@@ -47,7 +47,7 @@ export interface FindAtomsOptions {
   subtractNeighbours?: boolean;
   /** Look again, with a lower threshold, at the centres of squares of A columns (default true). */
   rescue?: boolean;
-  /** Threshold of that second look, in filtered-noise standard deviations (default 2.5). */
+  /** Threshold of that second look, in filtered-noise standard deviations (default 2). */
   rescueThreshold?: number;
   /** Refit with each column's shape fixed to its sublattice's local median (default true). */
   sharedShape?: boolean;
@@ -251,6 +251,6 @@ function rescueAtSquareCentres(
   return rescuePeaks(residual.responseMap, squareCentres(ax, ay, side), columns, {
     emptyRadius: 0.4 * nnDistance,
     searchRadius: 0.25 * nnDistance,
-    threshold: (options.rescueThreshold ?? 2.5) * residual.noise,
+    threshold: (options.rescueThreshold ?? 2) * residual.noise,
   });
 }

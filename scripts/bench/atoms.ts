@@ -1,0 +1,152 @@
+/**
+ * Atom-stage speed and accuracy. Speed: `findAtoms` (lattice, detection,
+ * refinement, sublattices, polarisation) on a generated 1024² image with
+ * about 3,000 columns, against a baseline measured in the same run — one
+ * Gaussian blur of the same image at the detection filter's width, the
+ * least any column finder must do. Accuracy: scores against the truth at
+ * several seeds and doses, beside the Cramér-Rao bound of a column's
+ * position at the sample's settings (the precision no unbiased estimator
+ * can beat at that dose).
+ *
+ * @module
+ */
+
+import { findAtoms } from "../../lib/atoms/find_atoms.ts";
+import { gaussianBlur } from "../../lib/atoms/filters.ts";
+import { scoreAtoms, scorePolarization } from "../../lib/score.ts";
+import { generateHaadf } from "../../lib/synth/generate.ts";
+import { probeComponents } from "../../lib/synth/render.ts";
+import type { SynthOptions } from "../../lib/synth/options.ts";
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function timeSync(repeats: number, fn: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+/** Run the atoms benchmark. */
+export function run(): Promise<void> {
+  speed();
+  accuracy();
+  bound();
+  return Promise.resolve();
+}
+
+function speed(): void {
+  const { image, truth } = generateHaadf({ seed: 2, width: 1024, height: 1024, spacing: 26.5 });
+  findAtoms(generateHaadf({ seed: 1, width: 256, height: 256 }).image); // warm the JIT
+  let found = 0;
+  let sigma = 0;
+  const atoms = timeSync(3, () => {
+    const r = findAtoms(image);
+    found = r.columns.x.length;
+    sigma = r.sigma;
+  });
+  const blur = timeSync(3, () => gaussianBlur(image, sigma));
+  console.log(
+    `findAtoms 1024² (${truth.x.length} true columns, ${found} found): ${atoms.toFixed(0)} ms; ` +
+      `Gaussian blur sigma ${sigma.toFixed(2)} px (baseline): ${blur.toFixed(0)} ms; ` +
+      `ratio ${(atoms / blur).toFixed(1)}x`,
+  );
+}
+
+function accuracy(): void {
+  const cases: [string, SynthOptions][] = [
+    ["sample settings (seed 11, 640², dislocation)", {
+      seed: 11,
+      width: 640,
+      height: 640,
+      dislocation: true,
+    }],
+    ...[1, 2, 3].flatMap((seed) =>
+      [100, 200, 500, 1000].map((dose): [string, SynthOptions] => [
+        `seed ${seed}, ${dose} counts`,
+        { seed, dose },
+      ])
+    ),
+  ];
+  console.log("\naccuracy (lib/score.ts; RMSE over A and B; angle: median error on polar B):");
+  for (const [label, options] of cases) {
+    const { image, truth } = generateHaadf(options);
+    const r = findAtoms(image);
+    const frame = { width: image.width, height: image.height };
+    const a = scoreAtoms(
+      { x: r.columns.x, y: r.columns.y, sublattice: r.columns.sublattice },
+      truth,
+      frame,
+    );
+    const p = r.polarization;
+    const ok = p.status.map((s) => s === "ok");
+    const keep = <T extends Float64Array>(v: T) => v.filter((_, k) => ok[k]);
+    const s = scorePolarization(
+      { x: keep(p.x), y: keep(p.y), px: keep(p.px), py: keep(p.py) },
+      truth,
+      frame,
+    );
+    console.log(
+      `  ${label}: recall A ${a.recallA.toFixed(4)} B ${a.recallB.toFixed(4)}, precision A ` +
+        `${a.precisionA.toFixed(4)} B ${a.precisionB.toFixed(4)}, RMSE ${a.rmse.toFixed(3)} px, ` +
+        `sublattice ${a.sublatticeAccuracy.toFixed(4)}, angle ${
+          s.medianAngleErrorDeg.toFixed(1)
+        }°, |p| ratio ${s.magnitudeRatio.toFixed(2)}`,
+    );
+  }
+}
+
+/**
+ * Cramér-Rao bound of the x position of film columns at the sample's
+ * settings, shape and background known: 1 / Σ (∂μ/∂x)² / (μ + read noise²)
+ * over the pixels, μ the expected counts (noiseless image × dose).
+ */
+function bound(): void {
+  const options = { seed: 11, width: 640, height: 640, rowJitter: 0, positionJitter: 0 };
+  for (const dose of [100, 200, 500, 1000]) {
+    const { image, truth, meta } = generateHaadf({ ...options, dose: Infinity, readNoise: 0 });
+    const o = meta.options;
+    const components = probeComponents(o.columnSigma / o.pixelSize, {
+      sigma: o.probeSigma / o.pixelSize,
+      tail: o.probeTail,
+      tailSigma: o.probeTailSigma / o.pixelSize,
+    });
+    const sd: number[][] = [[], []];
+    for (let i = 0; i < truth.x.length; i++) {
+      if (truth.variant[i] < 0) continue; // film columns only
+      const cx = truth.x[i];
+      const cy = truth.y[i];
+      if (cx < 20 || cy < 20 || cx > image.width - 21 || cy > image.height - 21) continue;
+      const weight = truth.sublattice[i] === 0
+        ? meta.columnWeights.filmA
+        : meta.columnWeights.filmB;
+      let info = 0;
+      for (let y = Math.floor(cy - 10); y <= cy + 10; y++) {
+        for (let x = Math.floor(cx - 10); x <= cx + 10; x++) {
+          const mu = dose * image.data[y * image.width + x] + o.readNoise ** 2;
+          let slope = 0;
+          for (const c of components) {
+            const dx = x - cx;
+            const dy = y - cy;
+            slope += dose * weight * c.peak * Math.exp(-(dx * dx + dy * dy) / (2 * c.sigma ** 2)) *
+              dx / c.sigma ** 2;
+          }
+          info += (slope * slope) / mu;
+        }
+      }
+      sd[truth.sublattice[i]].push(1 / Math.sqrt(info));
+    }
+    const [a, b] = sd.map(median);
+    console.log(
+      `Cramér-Rao bound, sample settings at ${dose} counts: film A ${a.toFixed(3)} px per axis ` +
+        `(${(a * Math.SQRT2).toFixed(3)} radial), film B ${b.toFixed(3)} px per axis ` +
+        `(${(b * Math.SQRT2).toFixed(3)} radial)`,
+    );
+  }
+}
