@@ -5,7 +5,8 @@
  * - `gemmNT(a, b, c, n, m, d)`: C (n x m) = A (n x d) · B (m x d)ᵀ, the
  *   dot products of every row of A with every row of B (distances to
  *   centres, projections onto components, log-densities);
- * - `gemmTN(w, a, c, n, m, d)`: C (m x d) = W (n x m)ᵀ · A (n x d), sums of
+ * - `gemmTN(w, a, c, n, m, d)`: C (m x d) = W (n x m)ᵀ · A (n x d) (or
+ *   C += Wᵀ·A), sums of
  *   the rows of A weighted by the columns of W (centroids, responsibilities,
  *   Xᵀ·Q in randomised SVD, NMF updates).
  *
@@ -84,11 +85,12 @@ function gemmNT(e: FunctionEmitter): void {
   });
 }
 
-// gemmTN(w, a, c, n, m, d, ldw, colBegin, colEnd): columns [colBegin, colEnd) of C = Wᵀ·A.
+// gemmTN(w, a, c, n, m, d, ldw, accumulate, colBegin, colEnd): columns
+// [colBegin, colEnd) of C = Wᵀ·A, or C += Wᵀ·A when `accumulate` is non-zero.
 // Rows of A are taken in blocks of TN_ROW_BLOCK so that a block's pages stay
 // in the TLB and its lines in L2 while every column chunk of C is updated.
 function gemmTN(e: FunctionEmitter): void {
-  const [w, a, c, n, m, d, ldw, colBegin, colEnd] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [w, a, c, n, m, d, ldw, accumulate, colBegin, colEnd] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const rowBytes = e.local(I32);
   const wRowBytes = e.local(I32);
   const tBegin = e.local(I32);
@@ -124,7 +126,11 @@ function gemmTN(e: FunctionEmitter): void {
     e.minU(iEnd, iEnd, n);
     e.forLoop(t, () => e.get(tBegin), tEnd, 64, () => {
       e.forLoop(j, () => e.i32(0), m, 2, () => {
-        e.ifElse(() => e.get(i0).op(OP.i32Eqz), () => e.zeroLocals(acc), () => cTile(false));
+        e.ifElse(
+          () => e.get(i0).get(accumulate).op(OP.i32Or).op(OP.i32Eqz),
+          () => e.zeroLocals(acc),
+          () => cTile(false),
+        );
         e.get(a).get(i0).get(rowBytes).op(OP.i32Mul).op(OP.i32Add).get(t).op(OP.i32Add).set(pa);
         e.get(w).get(i0).get(wRowBytes).op(OP.i32Mul).op(OP.i32Add)
           .get(j).i32(2).op(OP.i32Shl).op(OP.i32Add).set(pw);
@@ -193,7 +199,7 @@ const PARAMS9 = [I32, I32, I32, I32, I32, I32, I32, I32, I32];
 export function kernelModuleBytes(shared: boolean, maximumPages: number): Uint8Array {
   return assembleModule([
     { name: "gemmNT", params: PARAMS9, results: [], body: gemmNT },
-    { name: "gemmTN", params: PARAMS9, results: [], body: gemmTN },
+    { name: "gemmTN", params: [...PARAMS9, I32], results: [], body: gemmTN },
     { name: "scatterAdd", params: PARAMS9.slice(1), results: [], body: scatterAdd },
   ], { shared, maximumPages });
 }
@@ -232,6 +238,7 @@ export interface KernelExports {
     m: number,
     d: number,
     ldw: number,
+    accumulate: number,
     colBegin: number,
     colEnd: number,
   ): void;

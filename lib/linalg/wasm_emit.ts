@@ -181,6 +181,7 @@ export const OP = {
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
+  i32Or: 0x72,
   i32Shl: 0x74,
   i32Eqz: 0x45,
   i32LtU: 0x49,

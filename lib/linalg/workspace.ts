@@ -214,13 +214,34 @@ export class Workspace {
     return c;
   }
 
-  /** C = A · Bᵀ into an existing `c` (at least `a.rows x b.rowsPadded`). */
-  productNTInto(a: WasmMatrix, b: WasmMatrix, c: WasmMatrix): void {
-    if (a.stride !== b.stride || c.stride < b.rowsPadded || c.rowsPadded < a.rowsPadded) {
+  /**
+   * C = A · Bᵀ into an existing `c` (at least `a.rows x b.rowsPadded`);
+   * `first` (even) and `count` limit it to those rows of A and C.
+   */
+  productNTInto(
+    a: WasmMatrix,
+    b: WasmMatrix,
+    c: WasmMatrix,
+    options: { first?: number; count?: number } = {},
+  ): void {
+    const first = options.first ?? 0;
+    const n = roundUp(options.count ?? a.rows - first, 2);
+    if (
+      a.stride !== b.stride || c.stride < b.rowsPadded || c.rowsPadded < a.rowsPadded ||
+      first % 2 !== 0 || first + n > a.rowsPadded
+    ) {
       throw new RangeError("productNT: mismatched shapes");
     }
-    const n = roundUp(a.rows, 2);
-    this.#split("gemmNT", [a.ptr, b.ptr, c.ptr, n, b.rowsPadded, a.stride, c.stride], n, 2);
+    const args = [
+      a.ptr + first * a.stride * 4,
+      b.ptr,
+      c.ptr + first * c.stride * 4,
+      n,
+      b.rowsPadded,
+      a.stride,
+      c.stride,
+    ];
+    this.#split("gemmNT", args, n, 2);
   }
 
   /**
@@ -233,13 +254,37 @@ export class Workspace {
     return c;
   }
 
-  /** C = Wᵀ · A into an existing `c` (rows ≥ w.cols rounded up to 2, stride = a.stride). */
-  productTNInto(w: WasmMatrix, a: WasmMatrix, c: WasmMatrix): void {
+  /**
+   * C = Wᵀ · A into an existing `c` (rows ≥ w.cols rounded up to 2, stride
+   * = a.stride), or C += Wᵀ · A with `accumulate`. `rows` limits the sum to
+   * rows [first, first + count) of W and A (default all of A's rows).
+   */
+  productTNInto(
+    w: WasmMatrix,
+    a: WasmMatrix,
+    c: WasmMatrix,
+    options: { accumulate?: boolean; first?: number; count?: number } = {},
+  ): void {
     const m = roundUp(w.cols, 2);
-    if (w.rows < a.rows || c.stride !== a.stride || c.rowsPadded < m || w.stride < m) {
+    const first = options.first ?? 0;
+    const count = options.count ?? a.rows - first;
+    if (
+      first < 0 || first + count > a.rows || w.rows < first + count || c.stride !== a.stride ||
+      c.rowsPadded < m || w.stride < m
+    ) {
       throw new RangeError("productTN: mismatched shapes");
     }
-    this.#split("gemmTN", [w.ptr, a.ptr, c.ptr, a.rows, m, a.stride, w.stride], a.stride, 16);
+    const args = [
+      w.ptr + first * w.stride * 4,
+      a.ptr + first * a.stride * 4,
+      c.ptr,
+      count,
+      m,
+      a.stride,
+      w.stride,
+      options.accumulate ? 1 : 0,
+    ];
+    this.#split("gemmTN", args, a.stride, 16);
   }
 
   /**
