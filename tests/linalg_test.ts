@@ -110,3 +110,20 @@ Deno.test("dense: Cholesky factor, triangular inverse, orthonormalisation", () =
   assert(v.subarray(3, 6).every((t) => t === 0));
   assertAlmostEquals(v[0] * v[6] + v[1] * v[7] + v[2] * v[8], 0, 1e-12);
 });
+
+Deno.test("kernels: row ranges and accumulation compose to the whole product", () => {
+  const ws = Workspace.single();
+  const n = 150, d = 40, m = 6;
+  const xm = ws.upload(randomArray(n * d, 8), n, d);
+  const bm = ws.upload(randomArray(m * d, 9), m, d);
+  const y = ws.matrix(n, m);
+  const whole = ws.productTN(ws.productNT(xm, bm), xm);
+  const blocked = ws.matrix(m, d, xm.stride);
+  for (let first = 0; first < n; first += 32) {
+    const count = Math.min(32, n - first);
+    ws.productNTInto(xm, bm, y, { first, count });
+    ws.productTNInto(y, xm, blocked, { first, count, accumulate: first > 0 });
+  }
+  const a = ws.read(whole), b = ws.read(blocked);
+  for (let t = 0; t < a.length; t++) assertAlmostEquals(b[t], a[t], 1e-4 * (1 + Math.abs(a[t])));
+});
