@@ -12,7 +12,14 @@
  */
 
 import { median } from "./atoms/polarization.ts";
+import { FormatError } from "./errors.ts";
+import { type CsvTable, numericColumn, stringColumn } from "./io/csv.ts";
 import { angleDelta } from "./rvae/angles.ts";
+import {
+  type AngleAgreement,
+  type AngleAgreementOptions,
+  angleVariantAgreement,
+} from "./score/labels.ts";
 import {
   estimateCell,
   interior,
@@ -197,4 +204,53 @@ export function scorePolarization(
     matched: errors.length,
     polarCount: polar.length,
   };
+}
+
+/** Ground truth from a parsed `truth.csv` (columns `x,y,sublattice,dx,dy,variant`). */
+export function truthFromCsv(table: CsvTable, name: string): TruthSites {
+  for (const column of ["x", "y", "sublattice", "dx", "dy", "variant"]) {
+    if (!table.header.includes(column)) throw new FormatError(name, `missing column "${column}"`);
+  }
+  return {
+    x: numericColumn(table, "x", name),
+    y: numericColumn(table, "y", name),
+    sublattice: stringColumn(table, "sublattice", name),
+    dx: numericColumn(table, "dx", name),
+    dy: numericColumn(table, "dy", name),
+    variant: numericColumn(table, "variant", name),
+  };
+}
+
+/** Angles at sites, e.g. the rVAE's encoded angle at each window centre. */
+export interface AngleSites {
+  /** x, px. */
+  x: ArrayLike<number>;
+  /** y, px. */
+  y: ArrayLike<number>;
+  /** Angle per site, radians. */
+  angle: ArrayLike<number>;
+}
+
+/**
+ * Agreement of the angles at `sites` with the true variants: each site is
+ * matched to a truth site within `radius` cells (0.3); those matched to a
+ * polar B site are scored by {@linkcode angleVariantAgreement} (best global
+ * offset and sign, 30° tolerance).
+ */
+export function scoreSiteAngles(
+  sites: AngleSites,
+  truth: TruthSites,
+  options: MatchOptions & AngleAgreementOptions = {},
+): AngleAgreement {
+  const cell = options.cell ?? estimateCell(truth);
+  const partner = matchPoints(sites, truth, (options.radius ?? 0.3) * cell);
+  const angles: number[] = [];
+  const variants: number[] = [];
+  for (let i = 0; i < partner.length; i++) {
+    const j = partner[i];
+    if (j < 0 || sublatticeCode(truth.sublattice[j]) !== 1 || truth.variant[j] < 0) continue;
+    angles.push(sites.angle[i]);
+    variants.push(truth.variant[j]);
+  }
+  return angleVariantAgreement(angles, Int32Array.from(variants), options);
 }

@@ -115,7 +115,14 @@ export const EXPLORER_SCRIPT = String.raw`
     move(event);
   }
   function move(event) {
-    tooltip.style("left", event.pageX + 14 + "px").style("top", event.pageY + 14 + "px");
+    // Keep the tooltip on screen: flip it to the cursor's left (or above) near the edges.
+    const box = tooltip.node().getBoundingClientRect();
+    const right = window.scrollX + document.documentElement.clientWidth;
+    const bottom = window.scrollY + window.innerHeight;
+    const left = event.pageX + 14 + box.width > right ? event.pageX - 14 - box.width : event.pageX + 14;
+    const top = event.pageY + 14 + box.height > bottom ? event.pageY - 14 - box.height : event.pageY + 14;
+    tooltip.style("left", Math.max(window.scrollX, left) + "px")
+      .style("top", Math.max(window.scrollY, top) + "px");
   }
   function hide() {
     tooltip.style("display", "none");

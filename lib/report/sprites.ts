@@ -6,11 +6,14 @@
  */
 
 import type { PngPixels } from "../formats/png.ts";
+import { binImage } from "../figures/image_panel.ts";
 
 /** Options for {@linkcode spriteSheet}. */
 export interface SpriteOptions {
   /** Tiles per row (default: about the square root of the count). */
   cols?: number;
+  /** Average blocks of `bin` x `bin` pixels first (default 1: full resolution), for a lighter sheet. */
+  bin?: number;
 }
 
 /** A sprite sheet and its layout. */
@@ -25,22 +28,30 @@ export interface SpriteSheet {
 
 /**
  * Lay out `count` square tiles of side `window` (row-major, one after another
- * in `stack`) on a grid, each stretched to its own min-max range.
+ * in `stack`) on a grid, each stretched to its own min-max range (after
+ * binning, when `bin` > 1, to tiles of side ⌊window / bin⌋).
  */
 export function spriteSheet(
   stack: { data: Float32Array; count: number; window: number },
   options: SpriteOptions = {},
 ): SpriteSheet {
-  const { data, count, window: w } = stack;
+  const { count, window: side } = stack;
+  const bin = Math.max(1, Math.min(side, Math.floor(options.bin ?? 1)));
+  const w = Math.floor(side / bin);
+  const whole = { x: 0, y: 0, width: side, height: side };
+  const tileAt = (t: number) => {
+    const tile = stack.data.subarray(t * side * side, (t + 1) * side * side);
+    return bin > 1 ? binImage({ data: tile, width: side, height: side }, whole, bin).data : tile;
+  };
   const cols = Math.max(1, options.cols ?? Math.ceil(Math.sqrt(count)));
   const rows = Math.max(1, Math.ceil(count / cols));
   const width = cols * w;
   const out = new Uint8Array(width * rows * w);
   for (let t = 0; t < count; t++) {
-    const base = t * w * w;
+    const data = tileAt(t);
     let lo = Infinity, hi = -Infinity;
     for (let k = 0; k < w * w; k++) {
-      const v = data[base + k];
+      const v = data[k];
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
@@ -48,7 +59,7 @@ export function spriteSheet(
     const ox = (t % cols) * w, oy = Math.floor(t / cols) * w;
     for (let r = 0; r < w; r++) {
       for (let c = 0; c < w; c++) {
-        out[(oy + r) * width + ox + c] = Math.round((data[base + r * w + c] - lo) * scale);
+        out[(oy + r) * width + ox + c] = Math.round((data[r * w + c] - lo) * scale);
       }
     }
   }

@@ -1,0 +1,133 @@
+/**
+ * The summary of an `analyze` run: counts, angle peaks and their separation,
+ * the agreement with a ground truth when there is one, and the time each
+ * stage took — as rows for the report and as one screen of terminal text.
+ * Pure: results in, text out.
+ *
+ * @module
+ */
+
+import type { AtomResult } from "../atoms/find_atoms.ts";
+import type { BaselineResults } from "../baselines/suite.ts";
+import type { Image } from "../image.ts";
+import type { AnglePeaks } from "../rvae/angles.ts";
+import type { EpochRecord } from "../rvae/train.ts";
+import type { AngleAgreement } from "../score/labels.ts";
+
+/** Wall time of one stage. */
+export interface StageTiming {
+  /** Stage name, e.g. "atoms". */
+  name: string;
+  /** Seconds. */
+  seconds: number;
+}
+
+/** What the summary is made from. */
+export interface AnalysisSummaryInput {
+  /** The image's path as given. */
+  imagePath: string;
+  /** The image. */
+  image: Image;
+  /** Output folder. */
+  outDir: string;
+  /** The atom stage's result. */
+  atoms: AtomResult;
+  /** Windows kept and dropped. */
+  stack: { count: number; window: number; droppedBorder: number; droppedNonFinite: number };
+  /** The sublattice the windows are centred on. */
+  sublattice: string;
+  /** The baselines' results, or null when skipped. */
+  baselines: Pick<BaselineResults, "classes" | "bic" | "embeddings"> | null;
+  /** The rVAE's training. */
+  training: {
+    epochs: number;
+    backend: string;
+    history: readonly EpochRecord[];
+    peaks: AnglePeaks | null;
+  };
+  /** Agreement of the encoded angle with a ground truth, when there is one. */
+  agreement: AngleAgreement | null;
+  /** Stages timed so far, in order. */
+  timings: readonly StageTiming[];
+  /** Whole run, seconds (when finished). */
+  totalSeconds?: number;
+}
+
+const DEG = 180 / Math.PI;
+
+function seconds(s: number): string {
+  return s >= 10 ? `${s.toFixed(0)} s` : `${s.toFixed(1)} s`;
+}
+
+/** Summary rows (label, value) and the same as aligned terminal text. */
+export function analysisSummary(input: AnalysisSummaryInput): {
+  rows: [string, string][];
+  text: string;
+} {
+  const { image, atoms, stack, training } = input;
+  const rows: [string, string][] = [];
+  const size = image.pixelSize
+    ? `, ${image.pixelSize.value.toPrecision(3)} ${image.pixelSize.unit}/px`
+    : "";
+  rows.push(["image", `${input.imagePath} (${image.width} x ${image.height} px${size})`]);
+  const columns = atoms.columns;
+  const a = columns.sublattice.filter((s) => s === 0).length;
+  rows.push([
+    "atom columns",
+    `${columns.x.length} (${a} A, ${columns.x.length - a} B), period ` +
+    `${atoms.lattice.period.toFixed(2)} px`,
+  ]);
+  const flagged = atoms.polarization.status.filter((s) => s !== "ok").length;
+  rows.push([
+    "polarisation",
+    `${atoms.polarization.x.length - flagged} vectors (${flagged} flagged, ` +
+    `${atoms.polarization.rule} neighbours)`,
+  ]);
+  rows.push([
+    "windows",
+    `${stack.count} of ${stack.window} px on sublattice ${input.sublattice} ` +
+    `(${stack.droppedBorder} dropped at the border` +
+    (stack.droppedNonFinite ? `, ${stack.droppedNonFinite} over NaN` : "") + ")",
+  ]);
+  if (input.baselines) {
+    const embeddings = Object.keys(input.baselines.embeddings).join(", ") || "none";
+    rows.push([
+      "baselines",
+      `${input.baselines.classes} classes; BIC prefers k = ${input.baselines.bic.best}; ` +
+      `embeddings: ${embeddings}`,
+    ]);
+  }
+  const last = training.history.at(-1);
+  if (last) {
+    const held = last.validation ? `, held-out ${last.validation.loss.toFixed(2)}` : "";
+    rows.push([
+      "rVAE",
+      `${training.epochs} epochs on ${training.backend}, loss ${last.train.loss.toFixed(2)}${held}`,
+    ]);
+  }
+  if (training.peaks) {
+    const peaks = training.peaks.peaks.map((p) => `${(p.angle * DEG).toFixed(0)}°`);
+    rows.push(["angle peaks", `${peaks.length}: ${peaks.join(", ") || "none"}`]);
+    if (training.peaks.separationsDeg.length > 1) {
+      rows.push([
+        "peak separations",
+        training.peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", "),
+      ]);
+    }
+  }
+  if (input.agreement) {
+    const g = input.agreement;
+    rows.push([
+      "truth agreement",
+      `${(100 * g.agreement).toFixed(1)} % of ${g.count} polar sites within 30° of their ` +
+      `variant (best offset ${(g.offset * DEG).toFixed(0)}°, sign ${g.sign > 0 ? "+" : "-"})`,
+    ]);
+  }
+  const times = input.timings.map((t) => `${t.name} ${seconds(t.seconds)}`);
+  if (input.totalSeconds !== undefined) times.push(`total ${seconds(input.totalSeconds)}`);
+  rows.push(["timings", times.join(" · ")]);
+  rows.push(["output", input.outDir]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const text = rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join("\n");
+  return { rows, text: `ferrovae analyze\n${text}` };
+}

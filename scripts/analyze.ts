@@ -1,0 +1,372 @@
+/**
+ * `deno task analyze IMAGE --out DIR [--epochs N] [--window W] [--seed S] ...`:
+ * the whole analysis of one image into one folder. Reads the image, finds
+ * the atom columns and the polarisation (`atoms`), cuts windows on one
+ * sublattice (`stack`), runs the classical baselines (`baselines`), trains
+ * the rVAE (`train`) and writes every file those scripts write — atoms.csv,
+ * polarization.csv, stack.npy, stack.csv, clusters.csv, embeddings.csv,
+ * pca.npy, model/, latents.csv (with x,y), history.csv, figures — plus
+ * `report.html` and one `run.json`. Every stage's options are flags; a
+ * one-screen summary ends the run. When a `truth.csv` (from `synth`) sits
+ * beside the image, the encoded angles are scored against its variants.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { tf } from "../lib/deps.ts";
+import { UserError } from "../lib/errors.ts";
+import { decodeImage } from "../lib/formats/decode.ts";
+import { EMBEDDINGS } from "../lib/baselines/suite.ts";
+import { parseCsv } from "../lib/io/csv.ts";
+import { Run, sha256Hex } from "../lib/io/run.ts";
+import { BACKEND_CHOICES, type BackendChoice, initBackend } from "../lib/rvae/backend.ts";
+import {
+  DECODER_KINDS,
+  type DecoderKind,
+  ENCODER_KINDS,
+  type EncoderKind,
+} from "../lib/rvae/config.ts";
+import { disposeRvae } from "../lib/rvae/model.ts";
+import { type Centring, CENTRINGS, type Normalization, NORMALIZATIONS } from "../lib/stack.ts";
+import { type AngleAgreement, scoreSiteAngles, truthFromCsv } from "../lib/score.ts";
+import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { atomsStage } from "./atoms.ts";
+import { baselinesStage, embeddingList } from "./baselines.ts";
+import { selectAtoms, stackStage } from "./stack.ts";
+import { trainSettings, trainStage } from "./train.ts";
+import { type ReportRvae, writeAnalysisReport } from "./_analyze_report.ts";
+import { analysisSummary, type StageTiming } from "../lib/report/analysis_summary.ts";
+
+/** Read `truth.csv` (and `meta.json`'s variant angles) beside the image, if there. */
+async function readTruthBeside(run: Run, imagePath: string) {
+  const path = join(dirname(imagePath), "truth.csv");
+  if (!await Deno.stat(path).then((s) => s.isFile, () => false)) return null;
+  const truth = truthFromCsv(
+    parseCsv(new TextDecoder().decode(await run.readInput(path)), path),
+    path,
+  );
+  const metaPath = join(dirname(imagePath), "meta.json");
+  let variantAngles: number[] | undefined;
+  if (await Deno.stat(metaPath).then((s) => s.isFile, () => false)) {
+    try {
+      const meta = JSON.parse(new TextDecoder().decode(await run.readInput(metaPath)));
+      if (Array.isArray(meta.variantAngles)) variantAngles = meta.variantAngles;
+    } catch {
+      // A meta.json of another kind: the default variant directions are used.
+    }
+  }
+  return { path, truth, variantAngles };
+}
+
+if (import.meta.main) {
+  await runMain(async (track) => {
+    const cmd = program(
+      "analyze",
+      "The whole analysis of one image: atoms, polarisation, stack, baselines, rVAE, report",
+    )
+      .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
+      .requiredOption("--out <dir>", "output folder")
+      .option(
+        "--image-index <n>",
+        "which image of a multi-image file (default: the largest)",
+        intFlag("--image-index", 0),
+      )
+      .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
+      // atoms
+      .option(
+        "--spacing <px>",
+        "atoms: lattice period in px (default: from the power spectrum)",
+        numberFlag("--spacing", 3, 1000),
+      )
+      .option(
+        "--sigma <px>",
+        "atoms: detection filter width in px (default: 0.12 x period)",
+        numberFlag("--sigma", 0.3, 100),
+      )
+      .option(
+        "--fit-window <fraction>",
+        "atoms: fit window radius, fraction of the column spacing",
+        numberFlag("--fit-window", 0.15, 1),
+        0.5,
+      )
+      .option(
+        "--sublattice-rule <rule>",
+        "atoms: geometry (graph + contrast) or intensity (threshold)",
+        choiceFlag("--sublattice-rule", ["geometry", "intensity"] as const),
+        "geometry" as const,
+      )
+      .option(
+        "--a-brighter <bool>",
+        "atoms: A columns are the brighter ones",
+        choiceFlag("--a-brighter", ["true", "false"] as const),
+        "true" as const,
+      )
+      .option(
+        "--neighbours <rule>",
+        "atoms: A neighbours defining a B site's centre: four, pair ([110]) or auto",
+        choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
+        "auto" as const,
+      )
+      // stack
+      .option("--window <px>", "stack: window side in px", intFlag("--window", 4, 1024), 48)
+      .option("--sublattice <name>", "stack: sublattice to centre on (A, B, or all)", "B")
+      .option(
+        "--centring <how>",
+        "stack: bilinear (sub-pixel) or integer (AtomAI)",
+        choiceFlag("--centring", CENTRINGS),
+        "bilinear" as Centring,
+      )
+      .option(
+        "--normalize <how>",
+        "stack: minmax, max, zscore or none",
+        choiceFlag("--normalize", NORMALIZATIONS),
+        "minmax" as Normalization,
+      )
+      .option("--per-window", "stack: normalise each window on its own")
+      // baselines
+      .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings")
+      .option(
+        "--classes <k>",
+        "baselines: classes for k-means, the mixtures and NMF",
+        intFlag("--classes", 2, 64),
+        4,
+      )
+      .option(
+        "--components <n>",
+        "baselines: PCA components",
+        intFlag("--components", 2, 500),
+        20,
+      )
+      .option(
+        "--pca-dims <n>",
+        "baselines: PCA scores fed to the full GMM and BIC",
+        intFlag("--pca-dims", 1, 256),
+        10,
+      )
+      .option(
+        "--bic-max <k>",
+        "baselines: largest k of the BIC sweep",
+        intFlag("--bic-max", 1, 64),
+        10,
+      )
+      .option(
+        "--embeddings <list>",
+        `baselines: 2-D embeddings, ${EMBEDDINGS.join(",")} or none`,
+        embeddingList,
+        [...EMBEDDINGS],
+      )
+      .option(
+        "--embed-max <n>",
+        "baselines: most windows Isomap and MDS embed",
+        intFlag("--embed-max", 10, 20000),
+        3000,
+      )
+      .option(
+        "--threads <n>",
+        "baselines: threads for the heavy kernels",
+        intFlag("--threads", 1, 64),
+        2,
+      )
+      // rVAE
+      .option("--epochs <n>", "rVAE: passes over the training set", intFlag("--epochs", 1, 100000))
+      .option("--latent <k>", "rVAE: number of content latents", intFlag("--latent", 0, 64), 2)
+      .option(
+        "--encoder <kind>",
+        "rVAE: mlp (AtomAI's default) or conv (the paper's)",
+        choiceFlag("--encoder", ENCODER_KINDS),
+        "mlp" as EncoderKind,
+      )
+      .option(
+        "--decoder <kind>",
+        "rVAE: fast (canonical image + resampling) or faithful (AtomAI's coordinate network)",
+        choiceFlag("--decoder", DECODER_KINDS),
+        "fast" as DecoderKind,
+      )
+      .option("--no-translation", "rVAE: no shift latents")
+      .option("--lr <rate>", "rVAE: Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
+      .option("--batch <n>", "rVAE: batch size", intFlag("--batch", 1, 4096))
+      .option("--holdout <fraction>", "rVAE: held-out fraction", numberFlag("--holdout", 0, 0.9))
+      .option(
+        "--angle-prior <rad>",
+        "rVAE: prior width of the angle",
+        numberFlag("--angle-prior", 1e-3, 10),
+      )
+      .option("--reference", "rVAE: AtomAI's training exactly (lr 1e-4, no schedules)")
+      .option(
+        "--backend <name>",
+        "rVAE: tfjs backend, auto, wasm or cpu",
+        choiceFlag("--backend", BACKEND_CHOICES),
+        "auto" as BackendChoice,
+      );
+    parseArgs(cmd);
+    const flags = cmd.opts();
+    const imagePath = cmd.args[0];
+    const run = new Run({ script: "analyze", outDir: flags.out });
+    track(run);
+    const timings: StageTiming[] = [];
+    const log = (line: string) => console.error(`analyze: ${line}`);
+    async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
+      log(`${name}…`);
+      const started = performance.now();
+      const result = await work();
+      timings.push({ name, seconds: (performance.now() - started) / 1000 });
+      return result;
+    }
+    const begun = performance.now();
+
+    const image = await stage("read", async () => {
+      const bytes = await run.readInput(imagePath);
+      return await decodeImage(bytes, imagePath, { index: flags.imageIndex });
+    });
+    const atoms = await stage("atoms", () =>
+      atomsStage(run, image, {
+        source: imagePath,
+        spacing: flags.spacing,
+        sigma: flags.sigma,
+        window: flags.fitWindow,
+        sublatticeRule: flags.sublatticeRule,
+        aBrighter: flags.aBrighter === "true",
+        neighbours: flags.neighbours,
+      }));
+    log(atoms.summary);
+    const stacked = await stage("stack", () => {
+      // From atoms.csv's text, so that the windows are exactly those `stack` cuts from the file.
+      const centres = selectAtoms(atoms.atomsCsv, join(flags.out, "atoms.csv"), flags.sublattice);
+      return stackStage(run, image, centres, {
+        source: imagePath,
+        window: flags.window,
+        sublattice: flags.sublattice,
+        centring: flags.centring,
+        normalize: flags.normalize,
+        perWindow: flags.perWindow === true,
+      });
+    });
+    log(stacked.summary);
+    const stack = stacked.stack;
+    if (stack.count < 4) {
+      throw new UserError(
+        imagePath,
+        `only ${stack.count} windows of ${stack.window} px fit in the image; ` +
+          `the learning stages need at least 4 (try a smaller --window)`,
+      );
+    }
+    const positions = { x: stack.x, y: stack.y };
+
+    const baselines = flags.skipBaselines
+      ? null
+      : await stage("baselines", () =>
+        baselinesStage(run, stack, {
+          positions,
+          classes: flags.classes,
+          components: flags.components,
+          pcaDims: flags.pcaDims,
+          bicMax: flags.bicMax,
+          embeddings: flags.embeddings,
+          embedMax: flags.embedMax,
+          seed: flags.seed,
+          threads: flags.threads,
+          onStage: (step) => log(`baselines: ${step}`),
+        }));
+    if (baselines) log(baselines.summary);
+
+    const backend = await initBackend({ backend: flags.backend });
+    run.setBackend(backend, tf.version_core);
+    const { config, training } = trainSettings(stack.window, flags);
+    let interrupted = false;
+    const onSigint = () => {
+      interrupted = true;
+    };
+    Deno.addSignalListener("SIGINT", onSigint);
+    const trained = await stage(
+      "rVAE",
+      async () =>
+        trainStage(run, { data: stack.data, size: stack.window }, {
+          config,
+          training,
+          positions,
+          dataSha256: await sha256Hex(new Uint8Array(stack.data.buffer)),
+          shouldStop: () => interrupted,
+        }),
+    );
+    Deno.removeSignalListener("SIGINT", onSigint);
+    if (trained.stopped) {
+      disposeRvae(trained.model);
+      throw new UserError(flags.out, "interrupted; the partial outputs were removed", {
+        exitCode: 130,
+      });
+    }
+    log(trained.summary);
+
+    let agreement: AngleAgreement | null = null;
+    const truth = await readTruthBeside(run, imagePath).catch((err) => {
+      if (!(err instanceof UserError)) throw err;
+      log(`truth beside the image not used: ${err.message}`);
+      return null;
+    });
+    if (truth && trained.encoding) {
+      agreement = scoreSiteAngles({ ...positions, angle: trained.encoding.angle }, truth.truth, {
+        variantAngles: truth.variantAngles,
+      });
+    }
+
+    run.setSeed(flags.seed);
+    run.setParameters({
+      image: imagePath,
+      imageIndex: flags.imageIndex ?? null,
+      seed: flags.seed,
+      atoms: atoms.parameters,
+      stack: stacked.parameters,
+      baselines: baselines ? { seed: flags.seed, ...baselines.parameters } : null,
+      rvae: trained.parameters,
+    });
+    run.setExtra({
+      atoms: atoms.extra,
+      stack: stacked.extra,
+      ...(baselines ? { baselines: baselines.extra } : {}),
+      rvae: trained.extra,
+      ...(agreement && truth
+        ? { truth: { file: truth.path, ...agreement, toleranceDeg: 30 } }
+        : {}),
+    });
+    const summaryInput = {
+      imagePath,
+      image,
+      outDir: flags.out,
+      atoms: atoms.result,
+      stack,
+      sublattice: flags.sublattice,
+      baselines: baselines?.results ?? null,
+      training: {
+        epochs: trained.history.length,
+        backend,
+        history: trained.history,
+        peaks: trained.peaks,
+      },
+      agreement,
+      timings,
+    };
+    const rvae: ReportRvae | null = trained.encoding
+      ? { model: trained.model, encoding: trained.encoding, classes: trained.latentClasses }
+      : null;
+    await stage("report", () =>
+      writeAnalysisReport(run, {
+        title: `ferrovae analysis of ${imagePath}`,
+        summary: analysisSummary({ ...summaryInput, timings: [...timings] }).rows,
+        parameters: run.manifest,
+        image,
+        stack,
+        rvae,
+      }));
+    disposeRvae(trained.model);
+    const total = (performance.now() - begun) / 1000;
+    run.setExtra({
+      timingsSeconds: Object.fromEntries([
+        ...timings.map((t) => [t.name, Math.round(t.seconds * 10) / 10]),
+        ["total", Math.round(total * 10) / 10],
+      ]),
+    });
+    await run.finish();
+    console.log(analysisSummary({ ...summaryInput, totalSeconds: total }).text);
+  });
+}
