@@ -7,7 +7,7 @@
  */
 
 import { KDBush } from "../deps.ts";
-import { median } from "./polarization.ts";
+import { boundingArea, median } from "./stats.ts";
 import type { RefinedColumns } from "./refine.ts";
 import type { LatticeEstimate } from "./spacing.ts";
 
@@ -18,14 +18,7 @@ export function nearestNeighbourDistance(xs: ArrayLike<number>, ys: ArrayLike<nu
   const index = new KDBush(n);
   for (let k = 0; k < n; k++) index.add(xs[k], ys[k]);
   index.finish();
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let k = 0; k < n; k++) {
-    x0 = Math.min(x0, xs[k]);
-    x1 = Math.max(x1, xs[k]);
-    y0 = Math.min(y0, ys[k]);
-    y1 = Math.max(y1, ys[k]);
-  }
-  const start = Math.sqrt(Math.max((x1 - x0) * (y1 - y0), 1) / n);
+  const start = Math.sqrt(boundingArea({ x: xs, y: ys }) / n);
   const nearest: number[] = [];
   for (let k = 0; k < n; k++) {
     for (let r = start; r < 1e7; r *= 2) {
@@ -121,15 +114,4 @@ export function symmetricSites(
     out[c] = Math.hypot(sx, sy) / shell.length < 0.2 * near[0].d ? 1 : 0;
   }
   return out;
-}
-
-function boundingArea(points: { x: ArrayLike<number>; y: ArrayLike<number> }): number {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let k = 0; k < points.x.length; k++) {
-    x0 = Math.min(x0, points.x[k]);
-    x1 = Math.max(x1, points.x[k]);
-    y0 = Math.min(y0, points.y[k]);
-    y1 = Math.max(y1, points.y[k]);
-  }
-  return Math.max((x1 - x0) * (y1 - y0), 1);
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Grid, laplacianOfGaussian } from "./filters.ts";
+import { type Grid, laplacianOfGaussian, parabolaVertex } from "./filters.ts";
 import { SpatialGrid } from "./spatial_grid.ts";
 
 /** Candidate columns, strongest first. */
@@ -175,10 +175,4 @@ export function subpixelPeak(map: Grid, i: number): [number, number] {
   const px = x > 0 && x < width - 1 ? x + parabolaVertex(r[i - 1], r[i], r[i + 1]) : x;
   const py = y > 0 && y < height - 1 ? y + parabolaVertex(r[i - width], r[i], r[i + width]) : y;
   return [px, py];
-}
-
-function parabolaVertex(left: number, centre: number, right: number): number {
-  const d = left - 2 * centre + right;
-  if (!(d < 0)) return 0;
-  return Math.max(-0.5, Math.min(0.5, (0.5 * (left - right)) / d));
 }

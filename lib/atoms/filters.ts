@@ -102,3 +102,10 @@ export function laplacianOfGaussian(image: Grid, sigma: number): Grid {
   for (let i = 0; i < n; i++) a[i] = -s2 * (a[i] + b[i]);
   return { data: a, width, height };
 }
+
+/** Offset of the vertex of the parabola through three equally spaced samples, clamped to ±0.5. */
+export function parabolaVertex(left: number, centre: number, right: number): number {
+  const d = left - 2 * centre + right;
+  if (!(d < 0)) return 0;
+  return Math.max(-0.5, Math.min(0.5, (0.5 * (left - right)) / d));
+}

@@ -14,6 +14,10 @@
  */
 
 import { KDBush } from "../deps.ts";
+import { boundingArea, median } from "./stats.ts";
+
+/** Re-exported: other stages import the median from here. */
+export { median };
 import { A, B } from "./sublattice.ts";
 
 /** Which A columns define a B column's centre. */
@@ -78,7 +82,7 @@ export function computePolarization(
 
   // Nearest A distance of each B, by widening searches (kdbush answers radius queries).
   const nearest = new Float64Array(nb).fill(Infinity);
-  let radius = initialRadius(columns, aIdx.length + nb);
+  let radius = 2 * Math.sqrt(boundingArea(columns) / Math.max(aIdx.length + nb, 1));
   const sortedNeighbours: number[][] = new Array(nb);
   const gather = (j: number, r: number) =>
     index.within(columns.x[bIdx[j]], columns.y[bIdx[j]], r)
@@ -219,24 +223,4 @@ function cellEdges(vx: Float64Array, vy: Float64Array): [number, number] {
   const horizontal0 = Math.abs(ex[0]) / len(0) + Math.abs(ex[2]) / len(2);
   const horizontal1 = Math.abs(ex[1]) / len(1) + Math.abs(ex[3]) / len(3);
   return horizontal0 >= horizontal1 ? [pair0, pair1] : [pair1, pair0];
-}
-
-function initialRadius(columns: { x: ArrayLike<number>; y: ArrayLike<number> }, n: number): number {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let k = 0; k < columns.x.length; k++) {
-    x0 = Math.min(x0, columns.x[k]);
-    x1 = Math.max(x1, columns.x[k]);
-    y0 = Math.min(y0, columns.y[k]);
-    y1 = Math.max(y1, columns.y[k]);
-  }
-  const area = Math.max((x1 - x0) * (y1 - y0), 1);
-  return 2 * Math.sqrt(area / Math.max(n, 1));
-}
-
-/** Median of finite values (NaN for none). */
-export function median(values: ArrayLike<number>): number {
-  const s = Float64Array.from(values).sort();
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }

@@ -13,6 +13,7 @@
 
 import { KDBush } from "../deps.ts";
 import type { Grid } from "./filters.ts";
+import { median } from "./stats.ts";
 import {
   ellipseShape,
   fitGaussian,
@@ -189,9 +190,9 @@ export function refitWithLocalShape(
     if (m < 3) continue;
     const start: GaussianParams = {
       ...columns.models[k],
-      a: medianOf(a, m),
-      b: medianOf(b, m),
-      c: medianOf(c, m),
+      a: median(a.subarray(0, m)),
+      b: median(b.subarray(0, m)),
+      c: median(c.subarray(0, m)),
     };
     if (!(start.a * start.c - start.b * start.b > 0)) continue;
     const brighter = brighterOf(k);
@@ -217,7 +218,7 @@ function brighterNeighbours(
   const index = pointIndex(cols.x, cols.y);
   // Reach of a typical column's tail (4 sigma of the median major axis).
   const major = Float64Array.from(models, (m) => Math.sqrt(Math.max(m.a, m.c) / det(m)));
-  const reach = radius + 4 * Math.min(medianOf(major, major.length), radius);
+  const reach = radius + 4 * Math.min(median(major), radius);
   return (k) =>
     index.within(cols.x[k], cols.y[k], reach)
       .filter((j) => j !== k && cols.fitOk[j] && strength[j] > BRIGHTER * strength[k])
@@ -460,10 +461,4 @@ function gaussianAt(p: GaussianParams, x: number, y: number): number {
   const dx = x - p.x;
   const dy = y - p.y;
   return p.amplitude * Math.exp(-0.5 * (p.a * dx * dx + 2 * p.b * dx * dy + p.c * dy * dy));
-}
-
-function medianOf(values: Float64Array, n: number): number {
-  const s = values.slice(0, n).sort();
-  const m = n >> 1;
-  return n % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }

@@ -8,6 +8,7 @@
  */
 
 import { powerSpectrum } from "./fft.ts";
+import { parabolaVertex } from "./filters.ts";
 import type { Grid } from "./filters.ts";
 
 /** A Bragg peak: reciprocal vector in cycles per pixel and its power. */
@@ -106,12 +107,12 @@ export function estimateLattice(
       if (!isMax) continue;
       const contrast = Math.exp(v - logSum[Math.round(r / binWidth)]);
       if (contrast < 30) continue;
-      const sx = subpixel(
+      const sx = parabolaVertex(
         logPower[ky * pw + ((kx + pw - 1) % pw)],
         v,
         logPower[ky * pw + ((kx + 1) % pw)],
       );
-      const sy = subpixel(
+      const sy = parabolaVertex(
         logPower[((ky + ph - 1) % ph) * pw + kx],
         v,
         logPower[((ky + 1) % ph) * pw + kx],
@@ -214,11 +215,4 @@ function findPeak(
     ) return p;
   }
   return undefined;
-}
-
-/** Offset of a parabola's vertex through three equally spaced samples, in [-0.5, 0.5]. */
-function subpixel(left: number, centre: number, right: number): number {
-  const d = left - 2 * centre + right;
-  if (!(d < 0)) return 0;
-  return Math.max(-0.5, Math.min(0.5, (0.5 * (left - right)) / d));
 }

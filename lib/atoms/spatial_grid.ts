@@ -32,6 +32,32 @@ export class SpatialGrid {
     this.#buckets[cy * this.#cols + cx].push(id);
   }
 
+  /**
+   * Call `visit(id)` for every stored point within squared distance `r2` of
+   * (x, y) until it returns true; returns whether one did.
+   */
+  #scan(
+    x: number,
+    y: number,
+    r2: number,
+    xs: ArrayLike<number>,
+    ys: ArrayLike<number>,
+    visit: (id: number) => boolean,
+  ): boolean {
+    const reach = Math.ceil(Math.sqrt(r2) / this.#cell);
+    const [cx, cy] = this.#index(x, y);
+    for (let gy = Math.max(0, cy - reach); gy <= Math.min(this.#rows - 1, cy + reach); gy++) {
+      for (let gx = Math.max(0, cx - reach); gx <= Math.min(this.#cols - 1, cx + reach); gx++) {
+        for (const id of this.#buckets[gy * this.#cols + gx]) {
+          const dx = xs[id] - x;
+          const dy = ys[id] - y;
+          if (dx * dx + dy * dy <= r2 && visit(id)) return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Call `visit(id)` for every stored point within squared distance `r2` of (x, y). */
   forEachWithin(
     x: number,
@@ -41,17 +67,10 @@ export class SpatialGrid {
     ys: ArrayLike<number>,
     visit: (id: number) => void,
   ): void {
-    const reach = Math.ceil(Math.sqrt(r2) / this.#cell);
-    const [cx, cy] = this.#index(x, y);
-    for (let gy = Math.max(0, cy - reach); gy <= Math.min(this.#rows - 1, cy + reach); gy++) {
-      for (let gx = Math.max(0, cx - reach); gx <= Math.min(this.#cols - 1, cx + reach); gx++) {
-        for (const id of this.#buckets[gy * this.#cols + gx]) {
-          const dx = xs[id] - x;
-          const dy = ys[id] - y;
-          if (dx * dx + dy * dy <= r2) visit(id);
-        }
-      }
-    }
+    this.#scan(x, y, r2, xs, ys, (id) => {
+      visit(id);
+      return false;
+    });
   }
 
   /** Whether any stored point lies within squared distance `r2` of (x, y). */
@@ -62,17 +81,6 @@ export class SpatialGrid {
     xs: ArrayLike<number>,
     ys: ArrayLike<number>,
   ): boolean {
-    const reach = Math.ceil(Math.sqrt(r2) / this.#cell);
-    const [cx, cy] = this.#index(x, y);
-    for (let gy = Math.max(0, cy - reach); gy <= Math.min(this.#rows - 1, cy + reach); gy++) {
-      for (let gx = Math.max(0, cx - reach); gx <= Math.min(this.#cols - 1, cx + reach); gx++) {
-        for (const id of this.#buckets[gy * this.#cols + gx]) {
-          const dx = xs[id] - x;
-          const dy = ys[id] - y;
-          if (dx * dx + dy * dy <= r2) return true;
-        }
-      }
-    }
-    return false;
+    return this.#scan(x, y, r2, xs, ys, () => true);
   }
 }

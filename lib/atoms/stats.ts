@@ -1,0 +1,26 @@
+/**
+ * Small statistics shared by the atom stage: medians and the bounding-box
+ * area of a point set.
+ *
+ * @module
+ */
+
+/** Median of finite values (NaN for none). */
+export function median(values: ArrayLike<number>): number {
+  const s = Float64Array.from(values).sort();
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+}
+
+/** Area of the bounding box of the points (at least 1). */
+export function boundingArea(points: { x: ArrayLike<number>; y: ArrayLike<number> }): number {
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let k = 0; k < points.x.length; k++) {
+    x0 = Math.min(x0, points.x[k]);
+    x1 = Math.max(x1, points.x[k]);
+    y0 = Math.min(y0, points.y[k]);
+    y1 = Math.max(y1, points.y[k]);
+  }
+  return Math.max((x1 - x0) * (y1 - y0), 1);
+}
