@@ -61,6 +61,13 @@ export interface RvaeConfig {
    * Needs the vector angle head when n > 1.
    */
   rotations: 1 | 2 | 4;
+  /**
+   * The encoder sees the window binned by this factor (1: full resolution,
+   * AtomAI; 2: 2 × 2 means, a quarter of the pixels). Binning commutes with
+   * the 90° turns, and sub-pixel displacements still change the binned
+   * values; it pays for the equivariant encoder's four views.
+   */
+  encoderBinning: 1 | 2;
 }
 
 /** How the training data are scaled before training: `x' = (x - offset) / scale`. */
@@ -118,6 +125,7 @@ export const REFERENCE_CONFIG: Omit<RvaeConfig, "size"> = {
   angleHead: "linear",
   centerInput: false,
   rotations: 1,
+  encoderBinning: 1,
 };
 
 /** ferrovae's default model: the reference with the fast decoder. */
@@ -127,6 +135,7 @@ export const DEFAULT_CONFIG: Omit<RvaeConfig, "size"> = {
   angleHead: "vector",
   centerInput: true,
   rotations: 4,
+  encoderBinning: 2,
 };
 
 /** AtomAI's training: Adam 1e-4, batch 32, 15% held out, no schedules. */
@@ -161,6 +170,11 @@ export function latentCount(config: RvaeConfig): number {
   return 1 + (config.translation ? 2 : 0) + config.latentDim;
 }
 
+/** Side of the window the encoder sees, after binning. */
+export function encoderSize(config: RvaeConfig): number {
+  return config.size / config.encoderBinning;
+}
+
 /** Index of the first content latent. */
 export function contentOffset(config: RvaeConfig): number {
   return config.translation ? 3 : 1;
@@ -174,6 +188,10 @@ export function canonicalSize(config: RvaeConfig): number {
 /** Complete `partial` with the defaults and check every field; throws a `UserError`. */
 export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): RvaeConfig {
   const config: RvaeConfig = { ...DEFAULT_CONFIG, ...partial, size };
+  // An odd window cannot be binned: the default then falls back to full resolution.
+  if (partial.encoderBinning === undefined && size % config.encoderBinning !== 0) {
+    config.encoderBinning = 1;
+  }
   const whole = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) {
       throw new UserError(name, `must be a whole number >= ${min}, got ${v}`);
@@ -204,6 +222,15 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
   }
   if (config.rotations > 1 && config.angleHead !== "vector") {
     throw new UserError("--rotations", "an equivariant encoder needs the vector angle head");
+  }
+  if (![1, 2].includes(config.encoderBinning)) {
+    throw new UserError("encoder binning", `must be 1 or 2, got ${config.encoderBinning}`);
+  }
+  if (config.size % config.encoderBinning !== 0) {
+    throw new UserError(
+      "window size",
+      `${config.size} px cannot be binned by ${config.encoderBinning} (use an even window)`,
+    );
   }
   if (!(config.canonicalMargin >= 0 && config.canonicalMargin <= 2)) {
     throw new UserError("canonical margin", `must be in [0, 2], got ${config.canonicalMargin}`);

@@ -17,7 +17,7 @@
 
 import { tf } from "../deps.ts";
 import { sampleBilinear } from "./kernels/bilinear.ts";
-import { canonicalSize, contentOffset, type RvaeConfig } from "./config.ts";
+import { canonicalSize, contentOffset, encoderSize, type RvaeConfig } from "./config.ts";
 
 /** A model's variables by name (see `params.ts`). */
 export type Variables = Map<string, tf.Variable>;
@@ -59,73 +59,103 @@ export function encoderForward(
 ): Posterior {
   if (inputMean) x = tf.sub(x, inputMean) as tf.Tensor2D;
   const batch = x.shape[0];
+  const side = encoderSize(config);
+  if (config.encoderBinning > 1) x = binned(x, config.size, config.encoderBinning);
   const n = config.rotations;
-  if (n > 1) x = rotatedCopies(x, config.size, n);
+  if (n > 1) x = rotatedCopies(x, side, n);
   let features: tf.Tensor2D;
   if (config.encoder === "mlp") {
     const h1 = tf.tanh(denseLayer(vars, "enc.fc1", x));
     features = tf.tanh(denseLayer(vars, "enc.fc2", h1));
   } else {
-    const s = config.size;
-    const image = tf.reshape(x, [x.shape[0], s, s, 1]) as tf.Tensor4D;
+    const image = tf.reshape(x, [x.shape[0], side, side, 1]) as tf.Tensor4D;
     const h = convLayer(vars, "enc.conv2", convLayer(vars, "enc.conv1", image));
-    features = tf.reshape(h, [x.shape[0], s * s * config.hiddenUnits]);
+    features = tf.reshape(h, [x.shape[0], side * side * config.hiddenUnits]);
   }
   let mean = denseLayer(vars, "enc.mean", features);
   let logSd = denseLayer(vars, "enc.logsd", features);
   if (config.angleHead === "vector") {
     // φ = atan2(b, a) of the first two outputs; the others are the remaining latents.
     const outputs = mean.shape[1];
-    let a = tf.slice(mean, [0, 0], [batch, 1]);
-    let b = tf.slice(mean, [0, 1], [batch, 1]);
-    let rest = outputs > 2 ? tf.slice(mean, [0, 2], [batch, outputs - 2]) : null;
+    let ab: tf.Tensor2D;
+    let rest: tf.Tensor2D | null;
     if (n > 1) {
-      // Copy k saw the window turned by k·360°/n: turn its (a, b) back by −k·360°/n and
-      // sum; average the invariant outputs (shifts are in the canonical frame, so invariant).
-      const part = (t: tf.Tensor2D, k: number, col: number, width: number) =>
-        tf.slice(t, [k * batch, col], [batch, width]);
-      let sumA: tf.Tensor = tf.zeros([batch, 1]);
-      let sumB: tf.Tensor = tf.zeros([batch, 1]);
-      for (let k = 0; k < n; k++) {
-        const ak = part(mean, k, 0, 1);
-        const bk = part(mean, k, 1, 1);
-        const turn = (k * 2 * Math.PI) / n;
-        const c = Math.round(Math.cos(turn));
-        const s = Math.round(Math.sin(turn));
-        // R(−turn)(a, b) = (c·a + s·b, −s·a + c·b) for turns by multiples of 90°.
-        sumA = tf.add(sumA, tf.add(tf.mul(ak, c), tf.mul(bk, s)));
-        sumB = tf.add(sumB, tf.sub(tf.mul(bk, c), tf.mul(ak, s)));
-      }
-      a = sumA as tf.Tensor2D;
-      b = sumB as tf.Tensor2D;
-      const average = (t: tf.Tensor2D, col: number, width: number) => {
-        let sum: tf.Tensor = part(t, 0, col, width);
-        for (let k = 1; k < n; k++) sum = tf.add(sum, part(t, k, col, width));
-        return tf.mul(sum, 1 / n) as tf.Tensor2D;
-      };
-      rest = rest ? average(mean, 2, outputs - 2) : null;
-      logSd = average(logSd, 0, logSd.shape[1]);
+      // Row b·n + k saw window b turned by k·360°/n: turn its (a, b) back by −k·360°/n
+      // and sum (one product with a constant [2n, 2] matrix); average the invariant
+      // outputs (shifts live in the canonical frame, so they are invariant too).
+      const views = tf.reshape(mean, [batch, n, outputs]);
+      ab = tf.matMul(
+        tf.reshape(tf.slice(views, [0, 0, 0], [batch, n, 2]), [batch, 2 * n]),
+        tf.tensor2d(unturnMatrix(n), [2 * n, 2]),
+      );
+      rest = outputs > 2
+        ? tf.mul(
+          tf.sum(tf.slice(views, [0, 0, 2], [batch, n, outputs - 2]), 1),
+          1 / n,
+        ) as tf.Tensor2D
+        : null;
+      logSd = tf.mul(
+        tf.sum(tf.reshape(logSd, [batch, n, logSd.shape[1]]), 1),
+        1 / n,
+      ) as tf.Tensor2D;
+    } else {
+      ab = tf.slice(mean, [0, 0], [batch, 2]);
+      rest = outputs > 2 ? tf.slice(mean, [0, 2], [batch, outputs - 2]) : null;
     }
-    const angle = tf.atan2(b, a);
+    const angle = tf.atan2(tf.slice(ab, [0, 1], [batch, 1]), tf.slice(ab, [0, 0], [batch, 1]));
     mean = rest ? tf.concat([angle, rest], 1) as tf.Tensor2D : angle as tf.Tensor2D;
   }
   return { mean, logSd };
 }
 
+/** Mean of each `factor` × `factor` block of the windows `x` ([B, size²]): [B, (size/factor)²]. */
+export function binned(x: tf.Tensor2D, size: number, factor: number): tf.Tensor2D {
+  const batch = x.shape[0];
+  const side = size / factor;
+  const blocks = tf.reshape(x, [batch, side, factor, side, factor]);
+  return tf.reshape(tf.mul(tf.sum(blocks, [2, 4]), 1 / (factor * factor)), [batch, side * side]);
+}
+
 /**
  * `x` ([B, size²]) and its copies turned by 360°/n, 2·360°/n, ... in the
- * image frame (y down; +90° takes right to down), stacked: [n·B, size²].
- * Turns by multiples of 90° move pixel centres onto pixel centres: exact.
+ * image frame (y down; +90° takes right to down): [B·n, size²], row b·n + k
+ * holding window b turned k times. Turns by multiples of 90° move pixel
+ * centres onto pixel centres, so this is one exact gather.
  */
 export function rotatedCopies(x: tf.Tensor2D, size: number, n: number): tf.Tensor2D {
   const batch = x.shape[0];
-  const image = tf.reshape(x, [batch, size, size]);
-  // +90°: out[i][j] = in[size − 1 − j][i], a transpose then a flip of the columns.
-  const turn90 = (t: tf.Tensor) => tf.reverse(tf.transpose(t, [0, 2, 1]), 2);
-  const copies: tf.Tensor[] = [image];
-  if (n === 2) copies.push(tf.reverse(image, [1, 2]));
-  if (n === 4) { for (let k = 1; k < 4; k++) copies.push(turn90(copies[k - 1])); }
-  return tf.reshape(tf.concat(copies, 0), [n * batch, size * size]);
+  const pixels = size * size;
+  const source = new Int32Array(n * pixels);
+  for (let k = 0; k < n; k++) {
+    const quarterTurns = (k * 4) / n;
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j < size; j++) {
+        // Turned by +90°: out[i][j] = in[size − 1 − j][i]; apply it quarterTurns times.
+        let row = i;
+        let col = j;
+        for (let q = 0; q < quarterTurns; q++) [row, col] = [size - 1 - col, row];
+        source[k * pixels + i * size + j] = row * size + col;
+      }
+    }
+  }
+  const copies = tf.gather(x, tf.tensor1d(source, "int32"), 1);
+  return tf.reshape(copies, [batch * n, pixels]);
+}
+
+/**
+ * The constant [2n, 2] matrix taking the n views' (a, b) pairs, view k seen
+ * turned by k·360°/n, back to the upright frame and summing them:
+ * R(−θ)(a, b) = (cos θ·a + sin θ·b, −sin θ·a + cos θ·b).
+ */
+function unturnMatrix(n: number): Float32Array {
+  const m = new Float32Array(4 * n);
+  for (let k = 0; k < n; k++) {
+    const turn = (k * 2 * Math.PI) / n;
+    const c = Math.round(Math.cos(turn));
+    const s = Math.round(Math.sin(turn));
+    m.set([c, -s, s, c], 4 * k); // rows a_k, b_k; columns a, b
+  }
+  return m;
 }
 
 /** The window's coordinate grid, [1, P] each (x across columns, y up the rows). */

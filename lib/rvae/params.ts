@@ -8,7 +8,7 @@
 
 import { tf } from "../deps.ts";
 import { Random } from "../random.ts";
-import { canonicalSize, latentCount, type RvaeConfig } from "./config.ts";
+import { canonicalSize, encoderSize, latentCount, type RvaeConfig } from "./config.ts";
 
 /** One parameter: name, shape and the fan-in that sets its initial range. */
 export interface ParamSpec {
@@ -40,7 +40,7 @@ function conv(prefix: string, inputs: number, outputs: number): ParamSpec[] {
 /** Every parameter of a model with `config`, in a fixed order. */
 export function paramSpecs(config: RvaeConfig): ParamSpec[] {
   const h = config.hiddenUnits;
-  const pixels = config.size * config.size;
+  const pixels = encoderSize(config) ** 2;
   const latents = latentCount(config);
   const means = latents + (config.angleHead === "vector" ? 1 : 0);
   const k = config.latentDim;
