@@ -76,7 +76,7 @@ export interface BaselineResults {
   embeddings: Partial<Record<EmbeddingName, Float64Array>>;
   /** Windows each embedding covers. */
   embedded: Partial<Record<EmbeddingName, number>>;
-  /** Milliseconds per stage. */
+  /** Milliseconds per stage (`embedding_<name>` for the embeddings). */
   timings: Record<string, number>;
   /** Classes used. */
   classes: number;
@@ -217,7 +217,7 @@ async function embedAll(
     }
     embeddings[name] = rows && rows.length < n ? scatterRows(y, rows, n) : y;
     embedded[name] = rows ? rows.length : n;
-    timings[name] = Math.round(performance.now() - start);
+    timings[`embedding_${name}`] = Math.round(performance.now() - start);
   }
   return { embeddings, embedded };
 }
