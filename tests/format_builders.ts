@@ -1,10 +1,12 @@
 /**
- * Tiny writers for hand-made test files: DM3/DM4 and TIFF with exactly the
+ * Tiny writers for hand-made test files: DM3/DM4, TIFF and HDF5 with exactly the
  * structure a test needs (a thumbnail larger than the data, a signed type, a
  * header that lies about its size...). Test-only; ferrovae never writes these.
  *
  * @module
  */
+
+import { h5wasm } from "../lib/deps.ts";
 
 class ByteWriter {
   private chunks: number[] = [];
@@ -271,4 +273,24 @@ export function buildTiff(pages: TiffPageSpec[]): Uint8Array {
     }
   }
   return w.done();
+}
+
+// ---------------------------------------------------------------- HDF5
+
+/** An h5wasm file open for writing, as {@linkcode buildHdf5} hands it over. */
+export type H5File = InstanceType<typeof h5wasm.File>;
+
+/** Build an HDF5 file with h5wasm in its in-memory file system and return its bytes. */
+export async function buildHdf5(fill: (file: H5File) => void): Promise<Uint8Array> {
+  const module = await h5wasm.ready;
+  const path = `/test-${crypto.randomUUID()}.h5`;
+  const file = new h5wasm.File(path, "w");
+  try {
+    fill(file);
+  } finally {
+    file.close();
+  }
+  const bytes = module.FS.readFile(path);
+  module.FS.unlink(path);
+  return bytes;
 }

@@ -13,6 +13,7 @@
  */
 
 import { FormatError } from "../errors.ts";
+import { trimTrailingNuls } from "./samples.ts";
 
 /** A group of tags; unnamed entries (lists such as ImageList) have label "". */
 export interface DmGroup {
@@ -264,7 +265,7 @@ function latin1(bytes: Uint8Array): string {
 }
 
 function utf16(bytes: Uint8Array, little: boolean): string {
-  return new TextDecoder(little ? "utf-16le" : "utf-16be").decode(bytes).replace(/\0+$/, "");
+  return trimTrailingNuls(new TextDecoder(little ? "utf-16le" : "utf-16be").decode(bytes));
 }
 
 /** The child of `group` called `label`, if any. */

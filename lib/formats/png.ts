@@ -9,7 +9,7 @@
 import { decodePngBytes, encodePngBytes } from "../deps.ts";
 import { FormatError } from "../errors.ts";
 import type { Image } from "../image.ts";
-import { checkPixelCount, luminance } from "./samples.ts";
+import { checkPixelCount, checkStoredSize, luminance, MAX_DEFLATE_RATIO } from "./samples.ts";
 
 /** Raw pixels for {@linkcode encodePng}: interleaved channels, row-major. */
 export interface PngPixels {
@@ -40,15 +40,42 @@ export function encodePng(pixels: PngPixels): Uint8Array {
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** Samples per pixel of each PNG colour type (0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA). */
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Check IHDR's size against the pixel cap and against the compressed data
+ * the IDAT chunks hold: fast-png allocates the declared size and fills what
+ * the data does not cover with zeros.
+ */
+function checkDeclaredSize(bytes: Uint8Array, name: string): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  checkPixelCount(name, width, height);
+  let compressed = 0;
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = view.getUint32(at);
+    if (view.getUint32(at + 4) === 0x49444154) compressed += length; // "IDAT"
+    at += 12 + length;
+  }
+  const bitsPerPixel = bytes[24] * (CHANNELS[bytes[25]] ?? 1);
+  // Each row: a filter byte, then its samples (interlaced images need a little more).
+  const rowBytes = 1 + Math.ceil((width * bitsPerPixel) / 8);
+  checkStoredSize(name, height * rowBytes, compressed, {
+    maxRatio: MAX_DEFLATE_RATIO,
+    what: `${width} x ${height} PNG image`,
+  });
+}
+
 /** Decode a PNG to a gray float image (colour to Rec. 709 luminance); `name` for errors. */
 export function decodePng(bytes: Uint8Array, name = "image.png"): Image {
   if (bytes.length < 8 || PNG_MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new FormatError(name, "not a PNG file (bad magic number)");
   }
   // IHDR comes first: check the declared size before the decoder allocates for it.
-  if (bytes.length < 24) throw new FormatError(name, "truncated PNG header");
-  const header = new DataView(bytes.buffer, bytes.byteOffset + 16, 8);
-  checkPixelCount(name, header.getUint32(0), header.getUint32(4));
+  if (bytes.length < 29) throw new FormatError(name, "truncated PNG header");
+  checkDeclaredSize(bytes, name);
   let png;
   try {
     png = decodePngBytes(bytes);

@@ -103,6 +103,34 @@ export function checkPixelCount(name: string, width: number, height: number): vo
   }
 }
 
+/**
+ * The most a deflate (zlib) stream expands: one 258-byte match per 2 bits
+ * gives 1032 to 1. A header declaring more decoded bytes than this times its
+ * compressed bytes lies, and is refused before anything is allocated for it.
+ */
+export const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Throw a FormatError unless `declaredBytes` of decoded data can come from
+ * `storedBytes` of data compressed at most `maxRatio` to 1 (1: stored as is).
+ */
+export function checkStoredSize(
+  name: string,
+  declaredBytes: number,
+  storedBytes: number,
+  options: { maxRatio?: number; what?: string } = {},
+): void {
+  const ratio = options.maxRatio ?? 1;
+  if (declaredBytes > storedBytes * ratio) {
+    const what = options.what ?? "image";
+    throw new FormatError(
+      name,
+      `truncated or corrupt file: the ${what} needs ${declaredBytes} bytes, ` +
+        `the file stores ${storedBytes}${ratio > 1 ? " compressed" : ""}`,
+    );
+  }
+}
+
 /** Throw a FormatError unless `option` (a frame, page or index) is within `[0, count)`. */
 export function checkChoice(name: string, what: string, value: number, count: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= count) {
@@ -174,6 +202,17 @@ export function luminance(
     out[i] = 0.2126 * samples[o] + 0.7152 * samples[o + 1] + 0.0722 * samples[o + 2];
   }
   return out;
+}
+
+/**
+ * `text` without the NUL characters that pad its end. A loop, not
+ * `/\0+$/`: that regular expression takes quadratic time on a long run of
+ * NULs followed by anything else, as a corrupt file can hold.
+ */
+export function trimTrailingNuls(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return text.slice(0, end);
 }
 
 /** Normalise the spellings files use for length units ("micron", "um", "Å"...). */
