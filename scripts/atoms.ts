@@ -102,13 +102,19 @@ export async function atomsStage(
     polarizationFlagged: flagged,
     failedFits,
     nearestNeighbourPx: result.nnDistance,
+    columnsPerCell: result.columnsPerCell,
+    rescued: result.rescued,
     findMs: Math.round(found - started),
     totalMs: Math.round(performance.now() - started),
   };
   const summary = `atoms: ${c.x.length} columns (${countA} A, ${c.x.length - countA} B; ` +
     `${failedFits} fits failed), period ${result.lattice.period.toFixed(2)} px, ` +
     `${p.x.length - flagged} polarisation vectors (${flagged} flagged, ${p.rule} neighbours), ` +
-    `${Math.round(found - started)} ms`;
+    `${Math.round(found - started)} ms` +
+    (p.x.length === 0
+      ? `; ${result.columnsPerCell.toFixed(2)} columns per lattice cell: one sublattice (or two ` +
+        "that look alike), every column is called A and no polarisation is computed"
+      : "");
   return { result, atomsCsv: atomsText, parameters, extra, summary };
 }
 
