@@ -52,12 +52,15 @@ export class WorkerPool {
    * core); falls back to fewer when workers cannot start.
    */
   static async create(threads: number = navigator.hardwareConcurrency ?? 1): Promise<WorkerPool> {
-    const wanted = Math.max(1, Math.min(Math.floor(threads), navigator.hardwareConcurrency ?? 1));
+    let wanted = Math.max(1, Math.min(Math.floor(threads), navigator.hardwareConcurrency ?? 1));
+    const url = new URL("./pool_worker.ts", import.meta.url);
+    // A worker denied its module prints an error even when handled: ask first.
+    if (url.protocol === "file:" && !canRead(url)) wanted = 1;
     const workers: Worker[] = [];
     for (let w = 1; w < wanted; w++) {
       let worker: Worker | undefined;
       try {
-        worker = new Worker(new URL("./pool_worker.ts", import.meta.url).href, { type: "module" });
+        worker = new Worker(url.href, { type: "module" });
         await new Promise<void>((resolve, reject) => {
           worker!.onmessage = () => resolve();
           worker!.onerror = (event) => {
@@ -120,6 +123,14 @@ export class WorkerPool {
   close(): void {
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
+  }
+}
+
+function canRead(url: URL): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+  } catch {
+    return false;
   }
 }
 
