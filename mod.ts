@@ -166,9 +166,49 @@ export {
 export { Workspace } from "./lib/linalg/workspace.ts";
 export type { WasmMatrix, WorkspaceOptions } from "./lib/linalg/workspace.ts";
 
+// rVAE (call initBackend() first; see lib/rvae/)
+export { BACKEND_CHOICES, initBackend } from "./lib/rvae/backend.ts";
+export type { BackendChoice, BackendOptions } from "./lib/rvae/backend.ts";
+export {
+  DECODER_KINDS,
+  DEFAULT_CONFIG,
+  DEFAULT_TRAINING,
+  ENCODER_KINDS,
+  latentCount,
+  makeConfig,
+  makeTrainOptions,
+  REFERENCE_CONFIG,
+  REFERENCE_TRAINING,
+} from "./lib/rvae/config.ts";
+export type {
+  DecoderKind,
+  EncoderKind,
+  Normalization as RvaeNormalization,
+  RvaeConfig,
+  TrainOptions,
+} from "./lib/rvae/config.ts";
+export { assignParams, createRvae, disposeRvae, modelParams, rvaeLoss } from "./lib/rvae/model.ts";
+export type { CreateRvaeOptions, LossTerms, Rvae, StepSchedule } from "./lib/rvae/model.ts";
+export { stackNormalization } from "./lib/rvae/normalize.ts";
+export { Adam } from "./lib/rvae/adam.ts";
+export type { AdamState } from "./lib/rvae/adam.ts";
+export { sampleNoise, trainRvae, trainStep } from "./lib/rvae/train.ts";
+export type { EpochRecord, TrainCheckpoint, TrainHooks, TrainResult } from "./lib/rvae/train.ts";
+export { decodeWithPose, encodeStack, pixelsToShift, shiftToPixels } from "./lib/rvae/inference.ts";
+export type { DecodeRequest, Encoding } from "./lib/rvae/inference.ts";
+export { angleDelta, angleHistogram, findAnglePeaks, wrapAngle } from "./lib/rvae/angles.ts";
+export type { AnglePeak, AnglePeaks } from "./lib/rvae/angles.ts";
+export {
+  decodeCheckpoint,
+  decodeModel,
+  encodeCheckpoint,
+  encodeModel,
+} from "./lib/rvae/serialize.ts";
+
 // Files
 export { readImage } from "./lib/io/read_image.ts";
 export { writeFigure } from "./lib/io/figure.ts";
+export { loadRvae, saveRvae } from "./lib/io/rvae_files.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
 export { readStackFile, readStackPositions, stackFiles } from "./lib/io/stack_files.ts";

@@ -13,10 +13,10 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
-import { decodeNpy } from "../lib/formats/npy.ts";
+import { join } from "node:path";
 import { FormatError, UserError } from "../lib/errors.ts";
-import { formatCsv, numericColumn, parseCsv } from "../lib/io/csv.ts";
+import { formatCsv } from "../lib/io/csv.ts";
+import { readStackFile, readStackPositions } from "../lib/io/stack_files.ts";
 import { modelFiles } from "../lib/io/rvae_files.ts";
 import { Run, sha256Hex } from "../lib/io/run.ts";
 import { readFileChecked } from "../lib/io/atomic_write.ts";
@@ -47,40 +47,6 @@ import { type ProgressReporter, progressReporter } from "./_progress.ts";
 import { writeRvaeFigures } from "./_rvae_figures.ts";
 
 const CHECKPOINT = "checkpoint.bin";
-
-/** Read `stack.npy` (N × w × w) into float32 windows. */
-async function readStack(run: Run, path: string): Promise<{ data: Float32Array; size: number }> {
-  const array = decodeNpy(await run.readInput(path), path);
-  if (array.shape.length !== 3 || array.shape[1] !== array.shape[2]) {
-    throw new FormatError(
-      path,
-      `expected a stack N x w x w, got shape (${array.shape.join(", ")})`,
-    );
-  }
-  if (array.shape[0] < 2 || array.shape[1] < 4) {
-    throw new FormatError(path, "needs at least 2 windows of at least 4 x 4 pixels");
-  }
-  const data = Float32Array.from(array.data);
-  if (!data.every(Number.isFinite)) throw new FormatError(path, "contains NaN or infinite values");
-  return { data, size: array.shape[1] };
-}
-
-/** Positions from `stack.csv` beside the stack (columns i,x,y), if present and matching. */
-async function readPositions(
-  stackPath: string,
-  count: number,
-): Promise<{ x: Float64Array; y: Float64Array } | null> {
-  const path = join(dirname(stackPath), "stack.csv");
-  const exists = await Deno.stat(path).then(() => true, () => false);
-  if (!exists) return null;
-  const table = parseCsv(new TextDecoder().decode(await readFileChecked(path)), path);
-  const x = numericColumn(table, "x", path);
-  const y = numericColumn(table, "y", path);
-  if (x.length !== count) {
-    throw new FormatError(path, `has ${x.length} rows but the stack has ${count} windows`);
-  }
-  return { x, y };
-}
 
 /** Flags that shape the model and its training (see `train --help`). */
 export interface TrainFlags {
@@ -362,9 +328,9 @@ if (import.meta.main) {
     const run = new Run({ script: "train", outDir });
     track(run);
 
-    const { data, size } = await readStack(run, stackPath);
-    const count = data.length / (size * size);
-    const positions = await readPositions(stackPath, count);
+    const { data, count, window: size } = await readStackFile(run, stackPath);
+    if (size < 4) throw new FormatError(stackPath, "windows must be at least 4 x 4 pixels");
+    const positions = await readStackPositions(stackPath, count, { run });
     const dataSha256 = await sha256Hex(new Uint8Array(data.buffer));
     const backend = await initBackend({ backend: flags.backend });
     run.setBackend(backend, tf.version_core);
