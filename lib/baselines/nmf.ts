@@ -10,6 +10,7 @@
  * @module
  */
 
+import { gramOfRows } from "../linalg/dense.ts";
 import { Workspace } from "../linalg/workspace.ts";
 import { Random } from "../random.ts";
 import { checkMatrix, type Matrix } from "./matrix.ts";
@@ -43,19 +44,6 @@ export interface NmfResult {
 }
 
 const FLOOR = 1e-12;
-
-/** Gram matrix of `count` rows of length `len` stored one after another in `a`. */
-function gram(a: Float64Array, count: number, len: number): Float64Array {
-  const g = new Float64Array(count * count);
-  for (let p = 0; p < count; p++) {
-    for (let q = p; q < count; q++) {
-      let s = 0;
-      for (let t = 0; t < len; t++) s += a[p * len + t] * a[q * len + t];
-      g[p * count + q] = g[q * count + p] = s;
-    }
-  }
-  return g;
-}
 
 /** Factorise the non-negative rows of `x` into `r` components. */
 export function nmf(x: Matrix, r: number, options: NmfOptions = {}): NmfResult {
@@ -97,7 +85,7 @@ export function nmf(x: Matrix, r: number, options: NmfOptions = {}): NmfResult {
       // W update: W[:, j] += (XHᵀ[:, j] − W·HHᵀ[:, j]) / HHᵀ[j, j].
       ws.write(hm, h);
       ws.productNTInto(xm, hm, xht);
-      const hht = gram(h, r, d);
+      const hht = gramOfRows(h, r, d);
       const xv = ws.view(xht);
       for (let j = 0; j < r; j++) {
         const diag = hht[j * r + j] || FLOOR;
@@ -114,7 +102,7 @@ export function nmf(x: Matrix, r: number, options: NmfOptions = {}): NmfResult {
         for (let j = 0; j < r; j++) wv[i * wm.stride + j] = wCols[j * n + i];
       }
       ws.productTNInto(wm, xm, wtx);
-      const wtw = gram(wCols, r, n);
+      const wtw = gramOfRows(wCols, r, n);
       const tv = ws.view(wtx);
       for (let j = 0; j < r; j++) {
         const diag = wtw[j * r + j] || FLOOR;
@@ -126,7 +114,7 @@ export function nmf(x: Matrix, r: number, options: NmfOptions = {}): NmfResult {
         }
       }
       // ‖X − WH‖² = ‖X‖² − 2 Σ_j (WᵀX)_j·H_j + Σ_jl (WᵀW)_jl (HHᵀ)_jl.
-      const hhtNew = gram(h, r, d);
+      const hhtNew = gramOfRows(h, r, d);
       let cross = 0;
       let quad = 0;
       for (let j = 0; j < r; j++) {

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { orthonormalize } from "../linalg/dense.ts";
+import { gramOfRows, orthonormalize } from "../linalg/dense.ts";
 import { type WasmMatrix, Workspace } from "../linalg/workspace.ts";
 import { Random } from "../random.ts";
 import { symmetricEigen } from "./eigen.ts";
@@ -194,15 +194,7 @@ function exactAxes(
     vectors.set(e.vectors.subarray(0, k * cols));
     return { values: e.values.slice(0, k), vectors };
   }
-  const gram = new Float64Array(rows * rows); // XXᵀ
-  for (let p = 0; p < rows; p++) {
-    for (let q = p; q < rows; q++) {
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += centred[p * cols + c] * centred[q * cols + c];
-      gram[p * rows + q] = gram[q * rows + p] = s;
-    }
-  }
-  const e = symmetricEigen(gram, rows);
+  const e = symmetricEigen(gramOfRows(centred, rows, cols), rows); // XXᵀ
   for (let t = 0; t < k; t++) {
     const s = Math.sqrt(Math.max(e.values[t], 0));
     if (s === 0) continue;
@@ -316,15 +308,7 @@ function smallSvd(
   d: number,
   k: number,
 ): { values: Float64Array; vectors: Float64Array } {
-  const gram = new Float64Array(l * l);
-  for (let p = 0; p < l; p++) {
-    for (let q = p; q < l; q++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += b[p * d + c] * b[q * d + c];
-      gram[p * l + q] = gram[q * l + p] = s;
-    }
-  }
-  const e = symmetricEigen(gram, l);
+  const e = symmetricEigen(gramOfRows(b, l, d), l);
   const vectors = new Float64Array(k * d);
   for (let t = 0; t < k; t++) {
     const out = vectors.subarray(t * d, (t + 1) * d);

@@ -74,3 +74,16 @@ export function orthonormalize(v: Float64Array, count: number, n: number, passes
   }
   return rank;
 }
+
+/** Gram matrix (`count x count`) of `count` vectors of length `len` stored one after another in `a`. */
+export function gramOfRows(a: Float64Array, count: number, len: number): Float64Array {
+  const g = new Float64Array(count * count);
+  for (let p = 0; p < count; p++) {
+    for (let q = p; q < count; q++) {
+      let s = 0;
+      for (let t = 0; t < len; t++) s += a[p * len + t] * a[q * len + t];
+      g[p * count + q] = g[q * count + p] = s;
+    }
+  }
+  return g;
+}
