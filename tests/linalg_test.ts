@@ -127,3 +127,24 @@ Deno.test("kernels: row ranges and accumulation compose to the whole product", (
   const a = ws.read(whole), b = ws.read(blocked);
   for (let t = 0; t < a.length; t++) assertAlmostEquals(b[t], a[t], 1e-4 * (1 + Math.abs(a[t])));
 });
+
+Deno.test("kernels: row squared norms and column sums", () => {
+  const ws = Workspace.single();
+  const n = 37, d = 21;
+  const x = randomArray(n * d, 11);
+  const xm = ws.upload(x, n, d);
+  const norms = ws.rowSquaredNorms(xm);
+  const sums = ws.columnSums(xm);
+  assertEquals(norms.length, n);
+  assertEquals(sums.length, d);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[i * d + c] ** 2;
+    assertAlmostEquals(norms[i], s, 1e-5 * s);
+  }
+  for (let c = 0; c < d; c++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i * d + c];
+    assertAlmostEquals(sums[c], s, 1e-5 * (1 + Math.abs(s)));
+  }
+});

@@ -68,8 +68,7 @@ export function kmeans(x: Matrix, k: number, options: KMeansOptions = {}): KMean
   }
   const startCount = Math.max(1, Math.floor(options.starts ?? 10));
   const maxIterations = Math.max(1, Math.floor(options.maxIterations ?? 300));
-  const { norms, meanVariance } = rowNormsAndVariance(x);
-  const tolerance = (options.tolerance ?? 1e-4) * meanVariance;
+
   const random = new Random(options.seed ?? 0);
   const starts: Start[] = Array.from({ length: startCount }, () => ({
     random: new Random(random.nextUint32()),
@@ -86,6 +85,8 @@ export function kmeans(x: Matrix, k: number, options: KMeansOptions = {}): KMean
   const mark = ws.mark();
   try {
     const xm = ws.upload(x.data, n, d);
+    const { norms, meanVariance } = rowNormsAndVariance(ws, xm);
+    const tolerance = (options.tolerance ?? 1e-4) * meanVariance;
     seedAll(ws, xm, x, norms, starts, k);
     lloydAll(ws, xm, norms, starts, k, maxIterations, tolerance);
   } finally {
@@ -106,25 +107,14 @@ export function kmeans(x: Matrix, k: number, options: KMeansOptions = {}): KMean
 }
 
 /** Squared norm of each row, and the mean over features of their variance. */
-function rowNormsAndVariance(x: Matrix): { norms: Float64Array; meanVariance: number } {
-  const { rows, cols, data } = x;
-  const norms = new Float64Array(rows);
-  const sums = new Float64Array(cols);
-  let total = 0;
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    let s = 0;
-    for (let c = 0; c < cols; c++) {
-      const v = data[o + c];
-      s += v * v;
-      sums[c] += v;
-    }
-    norms[i] = s;
-    total += s;
-  }
-  let meanSquares = 0;
-  for (let c = 0; c < cols; c++) meanSquares += (sums[c] / rows) ** 2;
-  return { norms, meanVariance: Math.max(0, total / rows - meanSquares) / cols };
+function rowNormsAndVariance(
+  ws: Workspace,
+  xm: WasmMatrix,
+): { norms: Float64Array; meanVariance: number } {
+  const norms = ws.rowSquaredNorms(xm);
+  const total = norms.reduce((a, b) => a + b, 0);
+  const meanSquares = ws.columnSums(xm).reduce((a, s) => a + (s / xm.rows) ** 2, 0);
+  return { norms, meanVariance: Math.max(0, total / xm.rows - meanSquares) / xm.cols };
 }
 
 /**

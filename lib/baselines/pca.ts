@@ -58,35 +58,15 @@ export interface PcaResult {
   method: "exact" | "randomized";
 }
 
-/**
- * Column means (SIMD column sums) and the total variance (trace of the
- * covariance) as Σ‖xᵢ‖² − n‖μ‖², the squared norms summed in float64.
- */
+/** Column means and the total variance (trace of the covariance) as Σ‖xᵢ‖² − n‖μ‖². */
 function meanAndTotalVariance(
   ws: Workspace,
   xm: WasmMatrix,
-  x: Matrix,
 ): { mean: Float64Array; total: number } {
-  const { rows, cols, data } = x;
-  let squares = 0;
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += data[o + c] * data[o + c];
-    squares += s;
-  }
-  const mark = ws.mark();
-  const ones = ws.matrix(rows, 1);
-  const ov = ws.view(ones);
-  for (let i = 0; i < rows; i++) ov[i * ones.stride] = 1;
-  const sums = ws.view(ws.productTN(ones, xm));
-  const mean = new Float64Array(cols);
-  let meanSquares = 0;
-  for (let c = 0; c < cols; c++) {
-    mean[c] = sums[c] / rows;
-    meanSquares += mean[c] * mean[c];
-  }
-  ws.release(mark);
+  const rows = xm.rows;
+  const squares = ws.rowSquaredNorms(xm).reduce((a, b) => a + b, 0);
+  const mean = ws.columnSums(xm).map((s) => s / rows);
+  const meanSquares = mean.reduce((a, m) => a + m * m, 0);
   return { mean, total: Math.max(0, squares - rows * meanSquares) / Math.max(1, rows - 1) };
 }
 
@@ -107,7 +87,7 @@ export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
   let values: Float64Array, vectors: Float64Array, scores: Float64Array;
   try {
     const xm = ws.upload(x.data, x.rows, x.cols);
-    ({ mean, total: totalVariance } = meanAndTotalVariance(ws, xm, x));
+    ({ mean, total: totalVariance } = meanAndTotalVariance(ws, xm));
     if (method === "exact") {
       ({ values, vectors } = exactAxes(x, mean, k));
       scores = project(ws, xm, mean, vectors, k);

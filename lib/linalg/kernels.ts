@@ -10,6 +10,7 @@
  *   the rows of A weighted by the columns of W (centroids, responsibilities,
  *   Xᵀ·Q in randomised SVD, NMF updates).
  *
+ * - `rowSquares(x, out, d)`: the squared norm of every row of X.
  * - `scatterAdd(x, rows, c, n, d, r)`: C[rows[i·r + q]] += X[i] for every
  *   row i and q < r: the per-cluster sums of r clusterings in one pass.
  *
@@ -193,6 +194,34 @@ function scatterAdd(e: FunctionEmitter): void {
   });
 }
 
+// rowSquares(x, out, d, rowBegin, rowEnd): out[i] = Σ_t X[i, t]² (f32) for
+// rows [rowBegin, rowEnd); d a multiple of 16.
+function rowSquares(e: FunctionEmitter): void {
+  const [x, out, d, rowBegin, rowEnd] = [0, 1, 2, 3, 4];
+  const rowBytes = e.local(I32);
+  const i = e.local(I32);
+  const t = e.local(I32);
+  const px = e.local(I32);
+  const va = e.local(V128);
+  const acc = Array.from({ length: 4 }, () => e.local(V128));
+  e.get(d).i32(2).op(OP.i32Shl).set(rowBytes);
+  e.forLoop(i, () => e.get(rowBegin), rowEnd, 1, () => {
+    e.get(x).get(i).get(rowBytes).op(OP.i32Mul).op(OP.i32Add).set(px);
+    e.zeroLocals(acc);
+    e.forLoop(t, () => e.i32(0), rowBytes, 64, () => {
+      for (let q = 0; q < 4; q++) {
+        loadV(e, px, t, 16 * q).set(va);
+        madd(e, va, va, acc[q]);
+      }
+    });
+    e.get(acc[0]).get(acc[1]).simd(SIMD.f32x4Add).set(acc[0]);
+    e.get(acc[2]).get(acc[3]).simd(SIMD.f32x4Add).set(acc[2]);
+    e.get(acc[0]).get(acc[2]).simd(SIMD.f32x4Add).set(acc[0]);
+    e.get(out).get(i).i32(2).op(OP.i32Shl).op(OP.i32Add).set(px);
+    storeLaneSum(e, px, 0, acc[0]);
+  });
+}
+
 const PARAMS9 = [I32, I32, I32, I32, I32, I32, I32, I32, I32];
 
 /** The kernel module's bytes, for a memory of at most `maximumPages` 64 KiB pages. */
@@ -201,11 +230,14 @@ export function kernelModuleBytes(shared: boolean, maximumPages: number): Uint8A
     { name: "gemmNT", params: PARAMS9, results: [], body: gemmNT },
     { name: "gemmTN", params: [...PARAMS9, I32], results: [], body: gemmTN },
     { name: "scatterAdd", params: PARAMS9.slice(1), results: [], body: scatterAdd },
+    { name: "rowSquares", params: PARAMS9.slice(4), results: [], body: rowSquares },
   ], { shared, maximumPages });
 }
 
 /** The kernels' exported functions. */
 export interface KernelExports {
+  /** out[i] = Σ_t X[i, t]² for rows [rowBegin, rowEnd). */
+  rowSquares(x: number, out: number, d: number, rowBegin: number, rowEnd: number): void;
   /** For each row i and q < r: C[rows[i*r+q]] += X[i] on columns [colBegin, colEnd). */
   scatterAdd(
     x: number,

@@ -36,7 +36,7 @@ const ARGC = 3;
 const ARGS = 4;
 const EXIT = -1;
 /** Kernels a worker can run, by index in the control block. */
-const KERNEL_NAMES = ["gemmNT", "gemmTN", "scatterAdd"] as const;
+const KERNEL_NAMES = ["gemmNT", "gemmTN", "scatterAdd", "rowSquares"] as const;
 type KernelName = typeof KERNEL_NAMES[number];
 type Kernel = (...args: number[]) => void;
 
@@ -297,6 +297,27 @@ export class Workspace {
       throw new RangeError("scatterAdd: mismatched shapes");
     }
     this.#split("scatterAdd", [x.ptr, rows.ptr, c.ptr, x.rows, x.stride, r], x.stride, 16);
+  }
+
+  /** Squared norm of every row of `x`, summed in float32 SIMD lanes. */
+  rowSquaredNorms(x: WasmMatrix): Float64Array {
+    const mark = this.mark();
+    const out = this.matrix(1, x.rows);
+    this.#split("rowSquares", [x.ptr, out.ptr, x.stride], x.rows, 1);
+    const norms = Float64Array.from(this.view(out).subarray(0, x.rows));
+    this.release(mark);
+    return norms;
+  }
+
+  /** Sum of every column of `x` (a product with a column of ones). */
+  columnSums(x: WasmMatrix): Float64Array {
+    const mark = this.mark();
+    const ones = this.matrix(x.rows, 1);
+    const ov = this.view(ones);
+    for (let i = 0; i < x.rows; i++) ov[i * ones.stride] = 1;
+    const sums = Float64Array.from(this.view(this.productTN(ones, x)).subarray(0, x.cols));
+    this.release(mark);
+    return sums;
   }
 
   /** An Int32Array over `m`'s storage (for index matrices). */
