@@ -1,16 +1,9 @@
-import {
-  decodeNpy,
-  encodeNpy,
-  encodePng,
-  formatCsv,
-  numericColumn,
-  parseCsv,
-  readFileChecked,
-  readImage,
-  stringColumn,
-  UserError,
-  writeFileAtomic,
-} from "../mod.ts";
+import { UserError } from "../lib/errors.ts";
+import { decodeNpy, encodeNpy } from "../lib/formats/npy.ts";
+import { encodePng } from "../lib/formats/png.ts";
+import { readFileChecked, writeFileAtomic } from "../lib/io/atomic_write.ts";
+import { formatCsv, numericColumn, parseCsv, stringColumn } from "../lib/io/csv.ts";
+import { readImage } from "../lib/io/read_image.ts";
 import { decodePngBytes } from "../lib/deps.ts";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 

@@ -1,4 +1,6 @@
-import { decodeDm, decodeImage, FormatError, listDmImages, listImages } from "../mod.ts";
+import { FormatError } from "../lib/errors.ts";
+import { decodeImage, listImages } from "../lib/formats/decode.ts";
+import { decodeDm, listDmImages } from "../lib/formats/dm.ts";
 import { decodeNpy } from "../lib/formats/npy.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 import { buildDm, type DmImageSpec, dmTree, leBytes } from "./format_builders.ts";

@@ -1,13 +1,8 @@
-import {
-  decodeImage,
-  detectFormat,
-  encodeNpy,
-  encodePng,
-  FormatError,
-  listImages,
-  readImage,
-  UserError,
-} from "../mod.ts";
+import { FormatError, UserError } from "../lib/errors.ts";
+import { decodeImage, detectFormat, listImages } from "../lib/formats/decode.ts";
+import { encodeNpy } from "../lib/formats/npy.ts";
+import { encodePng } from "../lib/formats/png.ts";
+import { readImage } from "../lib/io/read_image.ts";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
 import { SHARED_DATA, testWithSharedData } from "./shared_data.ts";
 

@@ -1,4 +1,6 @@
-import { decodeImage, decodeTiff, FormatError, listImages, listTiffImages } from "../mod.ts";
+import { FormatError } from "../lib/errors.ts";
+import { decodeImage, listImages } from "../lib/formats/decode.ts";
+import { decodeTiff, listTiffImages } from "../lib/formats/tiff.ts";
 import { decodeNpy } from "../lib/formats/npy.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 import { buildTiff, leBytes, type TiffPageSpec } from "./format_builders.ts";

@@ -6,8 +6,7 @@
  */
 
 import { assert, assertEquals } from "./assert.ts";
-import { buildDm, dmTree, leBytes } from "./format_builders.ts";
-import { h5wasm } from "../lib/deps.ts";
+import { buildDm, buildHdf5, dmTree, leBytes } from "./format_builders.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -25,21 +24,16 @@ function serveRepository(): Deno.HttpServer<Deno.NetAddr> {
   });
 }
 
-/** A Velox-like EMD with one 2 x 3 frame stored (y, x, frames), written by h5wasm. */
-async function veloxFile(): Promise<Uint8Array> {
-  const module = await h5wasm.ready;
-  const path = `/url-import-${crypto.randomUUID()}.emd`;
-  const file = new h5wasm.File(path, "w");
-  for (const group of ["Data", "Data/Image", "Data/Image/abc"]) file.create_group(group);
-  file.create_dataset({
-    name: "Data/Image/abc/Data",
-    data: Int16Array.from([1, 2, 3, 4, 5, 6]),
-    shape: [2, 3, 1],
+/** A Velox-like EMD with one 2 x 3 frame stored (y, x, frames). */
+function veloxFile(): Promise<Uint8Array> {
+  return buildHdf5((file) => {
+    for (const group of ["Data", "Data/Image", "Data/Image/abc"]) file.create_group(group);
+    file.create_dataset({
+      name: "Data/Image/abc/Data",
+      data: Int16Array.from([1, 2, 3, 4, 5, 6]),
+      shape: [2, 3, 1],
+    });
   });
-  file.close();
-  const bytes = module.FS.readFile(path);
-  module.FS.unlink(path);
-  return bytes;
 }
 
 Deno.test("mod.ts imported by URL reads DM4 and HDF5 files with readImage", async () => {

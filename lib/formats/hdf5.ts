@@ -1,66 +1,54 @@
 /**
- * Images in HDF5 files, through npm `h5wasm` (the HDF5 C library compiled to
- * WebAssembly, loaded from JavaScript, so it needs no file permission and
- * works when ferrovae is imported by URL). Bytes in, {@linkcode Image} out:
- * the bytes go into h5wasm's in-memory file system under a unique name, are
- * opened, read and removed again.
+ * Images in HDF5 files (Velox EMD, HyperSpy `.hspy`/`.hdf5`, EMD v0.2, any
+ * other HDF5 with a numeric 2-D dataset), pure: bytes in, {@linkcode Image}
+ * out. The layouts are described in `hdf5_reader.ts`.
  *
- * Layouts recognised, in this order:
- * - Thermo Fisher Velox EMD: `Data/Image/<id>/Data`, stored (y, x, frames);
- *   pixel size from the JSON in `Data/Image/<id>/Metadata` (`BinaryResult`).
- * - HyperSpy `.hspy`/`.hdf5`: `Experiments/<name>/data`, frames first, axis
- *   scale and units in the attributes of `Experiments/<name>/axis-<i>`.
- * - EMD v0.2 (NCEM, rosettasciio): groups with attribute `emd_group_type = 1`
- *   holding `data` and `dim1..dimN` (axis vectors; `units` like `[n_m]`).
- * - Anything else: every numeric dataset with two or more dimensions, frames
- *   first, uncalibrated.
+ * The HDF5 library can loop forever on a corrupt file, and WebAssembly that
+ * runs synchronously cannot be stopped from its own thread; so each call runs
+ * the reader in a short-lived worker and ends it with a FormatError when it
+ * takes longer than any real file of that size would. Starting the worker
+ * needs permission to load `hdf5_worker.ts` (read permission for a local copy
+ * of ferrovae, import permission for a remote one); without it the reader
+ * runs in this thread, unprotected.
  *
  * @module
  */
 
-import { h5wasm } from "../deps.ts";
+import { Worker } from "node:worker_threads";
 import { FormatError } from "../errors.ts";
 import type { Image } from "../image.ts";
-import {
-  type AxisCalibration,
-  checkChoice,
-  checkPixelCount,
-  type DecodeOptions,
-  type ImageEntry,
-  normaliseUnit,
-  pixelSizeOf,
-} from "./samples.ts";
+import { checkHdf5Length, decodeHdf5Here, isHdf5, listHdf5ImagesHere } from "./hdf5_reader.ts";
+import type { Hdf5Reply, Hdf5Request } from "./hdf5_worker.ts";
+import type { DecodeOptions, ImageEntry } from "./samples.ts";
 
-type H5File = InstanceType<typeof h5wasm.File>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
-type H5Group = InstanceType<typeof h5wasm.Group>;
+export { isHdf5 };
 
-/** HDF5's signature; it may follow a user block of 512, 1024, 2048... bytes. */
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-const MAX_NODES = 10_000;
-const MAX_METADATA_BYTES = 16 << 20;
-const UNCALIBRATED: AxisCalibration = { scale: 1, unit: "" };
-
-/** True when `bytes` carry the HDF5 signature at offset 0 or at a user-block boundary. */
-export function isHdf5(bytes: Uint8Array): boolean {
-  for (let base = 0; base + 8 <= bytes.length; base = base === 0 ? 512 : base * 2) {
-    if (SIGNATURE.every((b, i) => bytes[base + i] === b)) return true;
-  }
-  return false;
+/** Options of the HDF5 decoder: the image to read, where and how long to let HDF5 try. */
+export interface Hdf5Options extends DecodeOptions {
+  /** Give up after this many milliseconds (default: 20 s plus 1 s per 10 MB). */
+  timeoutMs?: number;
+  /**
+   * Run HDF5 in a worker that is stopped after `timeoutMs` (default true).
+   * `false` saves the worker's start (about 0.4 s a call) for trusted files,
+   * at the price of hanging on a file on which HDF5 loops.
+   */
+  worker?: boolean;
 }
 
-interface Candidate {
-  path: string;
-  dataset: H5Dataset;
-  /** Velox stores frames on the last axis; every other layout on the first ones. */
-  framesLast: boolean;
-  /** Calibration of each stored axis, in stored order. */
-  axes: AxisCalibration[];
+function defaultTimeout(bytes: Uint8Array): number {
+  return 20_000 + bytes.length / 10_000;
 }
 
-/** List the images of an HDF5 file (EMD, HyperSpy or generic). */
-export function listHdf5Images(bytes: Uint8Array, name = "image.h5"): Promise<ImageEntry[]> {
-  return withFile(bytes, name, (file) => entriesOf(findImages(file)));
+/** List the images of an HDF5 file: dataset path, shape (frames first), dtype, calibration. */
+export function listHdf5Images(
+  bytes: Uint8Array,
+  name = "image.h5",
+  options: Pick<Hdf5Options, "timeoutMs" | "worker"> = {},
+): Promise<ImageEntry[]> {
+  const { timeoutMs, worker } = options;
+  return run({ op: "list", bytes, name, options: {} }, timeoutMs, worker) as Promise<
+    ImageEntry[]
+  >;
 }
 
 /**
@@ -71,276 +59,72 @@ export function listHdf5Images(bytes: Uint8Array, name = "image.h5"): Promise<Im
 export function decodeHdf5(
   bytes: Uint8Array,
   name = "image.h5",
-  options: DecodeOptions = {},
+  options: Hdf5Options = {},
 ): Promise<Image> {
-  return withFile(bytes, name, (file) => {
-    const candidates = findImages(file);
-    if (candidates.length === 0) {
-      throw new FormatError(name, "HDF5 file holds no numeric dataset with 2 or more dimensions");
-    }
-    const entries = entriesOf(candidates);
-    // With no readable candidate, the first one explains the refusal.
-    const index = options.index ?? Math.max(0, entries.findIndex((e) => e.isDefault));
-    checkChoice(name, "HDF5 image", index, candidates.length);
-    return readFrame(candidates[index], entries[index], name, options.frame ?? 0);
-  });
+  const { timeoutMs, worker, ...choice } = options;
+  return run({ op: "decode", bytes, name, options: choice }, timeoutMs, worker) as Promise<Image>;
 }
 
-async function withFile<T>(bytes: Uint8Array, name: string, use: (file: H5File) => T): Promise<T> {
-  if (!isHdf5(bytes)) throw new FormatError(name, "not an HDF5 file (bad magic number)");
-  const module = await h5wasm.ready;
-  // Make HDF5 failures JavaScript errors instead of diagnostics printed to stderr.
-  module.activate_throwing_error_handler();
-  const path = `/ferrovae-${crypto.randomUUID()}.h5`;
-  let file: H5File | undefined;
+function run(request: Hdf5Request, timeoutMs?: number, useWorker = true): Promise<unknown> {
+  const { bytes, name } = request;
+  // Refuse what is plainly not HDF5, or cut short, here without starting a worker.
   try {
-    module.FS.writeFile(path, bytes);
-    file = new h5wasm.File(path, "r");
-    return use(file);
+    checkHdf5Length(bytes, name);
   } catch (err) {
-    if (err instanceof FormatError) throw err;
-    throw new FormatError(name, hdf5Problem(err));
-  } finally {
-    try {
-      file?.close();
-    } catch { /* already failed; the error above says why */ }
-    try {
-      module.FS.unlink(path);
-    } catch { /* never written */ }
+    return Promise.reject(err);
   }
-}
-
-/** The most specific line of an HDF5 error stack, e.g. "truncated file: eof = 100...". */
-function hdf5Problem(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const lines = [...text.matchAll(/#\d+: .* in [\w.]+\(\): (.*)$/gm)].map((m) => m[1]);
-  const last = lines.at(-1) ?? text.split("\n")[0];
-  const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(last);
-  if (truncated) {
-    return `truncated HDF5 file (holds ${truncated[1]} bytes, its header says ${truncated[2]})`;
+  const url = new URL("./hdf5_worker.ts", import.meta.url);
+  if (!useWorker || !mayLoad(url)) {
+    return request.op === "list"
+      ? listHdf5ImagesHere(bytes, name)
+      : decodeHdf5Here(bytes, name, request.options);
   }
-  return `corrupt HDF5 file: ${last}`;
+  const limit = timeoutMs ?? defaultTimeout(bytes);
+  // node:worker_threads rather than a web Worker: Deno stops both when told,
+  // but only lets the process exit normally after stopping a node one.
+  // A node worker starts from a file: or data: URL only; from a remote copy of
+  // ferrovae, a data: module imports the worker by its http(s) URL.
+  const worker = new Worker(
+    url.protocol === "file:"
+      ? url
+      : new URL(`data:text/javascript,${encodeURIComponent(`import "${url.href}";`)}`),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<unknown>((resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new FormatError(
+          name,
+          `HDF5 gave no answer within ${Math.round(limit / 1000)} s: the file is probably corrupt`,
+        ),
+      );
+    }, limit);
+    worker.on("message", (reply: Hdf5Reply) => {
+      if (reply.ok) resolve(reply.result);
+      else if ("formatError" in reply) reject(new FormatError(name, reply.formatError));
+      else reject(new Error(`HDF5 reader failed on ${name}: ${reply.bug}`));
+    });
+    worker.on("error", (err: Error) => {
+      reject(new FormatError(name, `HDF5 reader crashed: ${err.message.split("\n")[0]}`));
+    });
+    worker.postMessage(request);
+  }).finally(() => {
+    clearTimeout(timer);
+    worker.terminate();
+  });
 }
 
-function findImages(file: H5File): Candidate[] {
-  const found = [...veloxImages(file), ...hyperspyImages(file), ...emdImages(file)];
-  return found.length > 0 ? found : genericImages(file);
-}
-
-function groupAt(file: H5File, path: string): H5Group | undefined {
-  const node = file.get(path);
-  return node instanceof h5wasm.Group ? node : undefined;
-}
-
-function datasetAt(file: H5File, path: string): H5Dataset | undefined {
-  const node = file.get(path);
-  return node instanceof h5wasm.Dataset ? node : undefined;
-}
-
-function attr(node: H5Group | H5Dataset, key: string): unknown {
-  return node.attrs[key]?.value;
-}
-
-function veloxImages(file: H5File): Candidate[] {
-  const images = groupAt(file, "Data/Image");
-  if (!images) return [];
-  const out: Candidate[] = [];
-  for (const id of images.keys()) {
-    const path = `Data/Image/${id}/Data`;
-    const dataset = datasetAt(file, path);
-    if (!dataset || (dataset.shape?.length ?? 0) < 2) continue;
-    const pixel = veloxPixelSize(datasetAt(file, `Data/Image/${id}/Metadata`));
-    const axes = dataset.shape!.map((_, i) => (i < 2 ? pixel : UNCALIBRATED));
-    out.push({ path, dataset, framesLast: true, axes });
-  }
-  return out;
-}
-
-/** Pixel size from the JSON of the first frame's metadata column. */
-function veloxPixelSize(metadata: H5Dataset | undefined): AxisCalibration {
-  const shape = metadata?.shape;
-  if (!metadata || !shape || shape.length !== 2 || shape[0] > MAX_METADATA_BYTES) {
-    return UNCALIBRATED;
-  }
-  const column = metadata.slice([[0, shape[0]], [0, 1]]);
-  if (!(column instanceof Uint8Array)) return UNCALIBRATED;
+/** Whether this process may load the worker module at `url` (Deno checks it like a read or import). */
+function mayLoad(url: URL): boolean {
   try {
-    const text = new TextDecoder().decode(column).replace(/\0+$/, "");
-    const result = JSON.parse(text).BinaryResult;
-    const scale = Number(result?.PixelSize?.width);
-    const unit = String(result?.PixelUnitX ?? "");
-    if (!(scale > 0) || !Number.isFinite(scale)) return UNCALIBRATED;
-    // Velox states metres; microscopists think in nanometres.
-    return unit === "m" ? { scale: scale * 1e9, unit: "nm" } : { scale, unit: normaliseUnit(unit) };
+    if (url.protocol === "file:") {
+      return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+    }
+    if (url.protocol === "http:" || url.protocol === "https:") {
+      return Deno.permissions.querySync({ name: "import", host: url.host }).state === "granted";
+    }
   } catch {
-    return UNCALIBRATED;
+    // An older Deno without the "import" permission name: try the worker.
   }
-}
-
-function hyperspyImages(file: H5File): Candidate[] {
-  const experiments = groupAt(file, "Experiments");
-  if (!experiments) return [];
-  const out: Candidate[] = [];
-  for (const key of experiments.keys()) {
-    const path = `Experiments/${key}/data`;
-    const dataset = datasetAt(file, path);
-    if (!dataset || (dataset.shape?.length ?? 0) < 2) continue;
-    const axes = dataset.shape!.map((_, i) => {
-      const axis = groupAt(file, `Experiments/${key}/axis-${i}`);
-      if (!axis) return UNCALIBRATED;
-      const scale = Number(attr(axis, "scale") ?? 1);
-      const units = attr(axis, "units");
-      const unit = typeof units === "string" && units !== "<undefined>" ? normaliseUnit(units) : "";
-      return { scale: Number.isFinite(scale) ? scale : 1, unit };
-    });
-    out.push({ path, dataset, framesLast: false, axes });
-  }
-  return out;
-}
-
-function emdImages(file: H5File): Candidate[] {
-  const out: Candidate[] = [];
-  visitGroups(file, "", (group, path) => {
-    if (Number(attr(group, "emd_group_type")) !== 1) return;
-    const dataPath = path ? `${path}/data` : "data";
-    const dataset = datasetAt(file, dataPath);
-    if (!dataset || (dataset.shape?.length ?? 0) < 2) return;
-    const axes = dataset.shape!.map((_, i) => {
-      const dim = datasetAt(file, path ? `${path}/dim${i + 1}` : `dim${i + 1}`);
-      const values = dim?.shape?.length === 1 && dim.shape[0] >= 2 ? dim.slice([[0, 2]]) : null;
-      const scale = values && typeof values === "object" && "length" in values
-        ? Number(values[1]) - Number(values[0])
-        : 1;
-      const units = dim ? attr(dim, "units") : undefined;
-      // EMD writes units as e.g. "[n_m]": brackets around, underscores between letters.
-      const unit = typeof units === "string" ? normaliseUnit(units.replace(/[[\]_]/g, "")) : "";
-      return { scale: Number.isFinite(scale) && scale !== 0 ? scale : 1, unit };
-    });
-    out.push({ path: dataPath, dataset, framesLast: false, axes });
-  });
-  return out;
-}
-
-function genericImages(file: H5File): Candidate[] {
-  const out: Candidate[] = [];
-  visitGroups(file, "", (group, path) => {
-    for (const key of group.keys()) {
-      const full = path ? `${path}/${key}` : key;
-      const dataset = datasetAt(file, full);
-      if (dataset && (dataset.shape?.length ?? 0) >= 2 && sampleName(dataset) !== undefined) {
-        out.push({
-          path: full,
-          dataset,
-          framesLast: false,
-          axes: dataset.shape!.map(() => UNCALIBRATED),
-        });
-      }
-    }
-  });
-  return out;
-}
-
-/** Call `visit` on every group (breadth-first, at most MAX_NODES of them). */
-function visitGroups(file: H5File, root: string, visit: (g: H5Group, path: string) => void): void {
-  const queue: [H5Group, string][] = [[file, root]];
-  for (let seen = 0; queue.length > 0 && seen < MAX_NODES; seen++) {
-    const [group, path] = queue.shift()!;
-    visit(group, path);
-    for (const key of group.keys()) {
-      const full = path ? `${path}/${key}` : key;
-      const child = groupAt(file, full);
-      if (child) queue.push([child, full]);
-    }
-  }
-}
-
-/** NumPy-style name of a dataset's type if ferrovae reads it, else undefined. */
-function sampleName(dataset: H5Dataset): string | undefined {
-  const m = dataset.metadata;
-  if (m.type === 0 && [1, 2, 4, 8].includes(m.size)) {
-    return `${m.signed ? "int" : "uint"}${m.size * 8}`;
-  }
-  if (m.type === 1 && (m.size === 4 || m.size === 8)) return `float${m.size * 8}`;
-  return undefined;
-}
-
-function dtypeOf(dataset: H5Dataset): string {
-  const known = sampleName(dataset);
-  if (known) return known;
-  const m = dataset.metadata;
-  const members = m.compound_type?.members;
-  if (m.type === 6 && members?.length === 2 && members.every((x) => x.type === 1)) {
-    return `complex${m.size * 8}`;
-  }
-  if (m.type === 1) return `float${m.size * 8}`;
-  return `HDF5 type ${dataset.dtype}`;
-}
-
-function entriesOf(candidates: Candidate[]): ImageEntry[] {
-  let best = -1;
-  let bestArea = 0;
-  const entries = candidates.map((c, index) => {
-    const stored = c.dataset.shape!;
-    // Report frames first whatever the storage order, as for every other format.
-    const order = c.framesLast ? [...stored.keys()].slice(2).concat([0, 1]) : [...stored.keys()];
-    const shape = order.map((i) => stored[i]);
-    const area = shape.at(-1)! * shape.at(-2)!;
-    if (area > bestArea && sampleName(c.dataset) !== undefined) {
-      best = index;
-      bestArea = area;
-    }
-    return {
-      index,
-      name: c.path,
-      shape,
-      dtype: dtypeOf(c.dataset),
-      calibration: order.map((i) => c.axes[i]),
-      thumbnail: false,
-      isDefault: false,
-    };
-  });
-  if (best >= 0) entries[best].isDefault = true;
-  return entries;
-}
-
-function readFrame(candidate: Candidate, entry: ImageEntry, name: string, frame: number): Image {
-  const { dataset, framesLast } = candidate;
-  if (sampleName(dataset) === undefined) {
-    throw new FormatError(
-      name,
-      `dataset ${entry.name} has type ${entry.dtype}, which ferrovae does not read`,
-    );
-  }
-  const shape = entry.shape;
-  const width = shape.at(-1)!;
-  const height = shape.at(-2)!;
-  checkPixelCount(name, width, height);
-  const frameShape = shape.slice(0, -2);
-  const frames = frameShape.reduce((a, b) => a * b, 1);
-  checkChoice(name, "frame", frame, frames);
-  // Unravel the frame number over the leading (frame) axes, C order.
-  const frameIndex: number[] = [];
-  let rest = frame;
-  for (let d = frameShape.length - 1; d >= 0; d--) {
-    frameIndex.unshift(rest % frameShape[d]);
-    rest = Math.floor(rest / frameShape[d]);
-  }
-  const frameRanges = frameIndex.map((i): [number, number] => [i, i + 1]);
-  const ranges: [number, number][] = framesLast
-    ? [[0, height], [0, width], ...frameRanges]
-    : [...frameRanges, [0, height], [0, width]];
-  const values = dataset.slice(ranges);
-  if (!values || typeof values !== "object" || !("length" in values)) {
-    throw new FormatError(name, `cannot read dataset ${entry.name}`);
-  }
-  if ((values as ArrayLike<unknown>).length !== width * height) {
-    throw new FormatError(name, `dataset ${entry.name} returned the wrong number of values`);
-  }
-  const data = values instanceof BigInt64Array || values instanceof BigUint64Array
-    ? Float32Array.from(values, (v) => Number(v))
-    : Float32Array.from(values as ArrayLike<number>);
-  const image: Image = { data, width, height };
-  const pixelSize = pixelSizeOf(entry.calibration.at(-1)!);
-  if (pixelSize) image.pixelSize = pixelSize;
-  return image;
+  return true;
 }

@@ -150,7 +150,9 @@ function pixelSizeOf(ifd: Ifd): PixelSize | undefined {
   }
   const xRes = ifd.xResolution;
   if (typeof xRes !== "number" || !(xRes > 0) || !Number.isFinite(xRes)) return undefined;
-  const description = ifd.imageDescription ?? "";
+  // A description may also be several NUL-separated strings (an array) or missing.
+  const raw: unknown = ifd.imageDescription;
+  const description = typeof raw === "string" ? raw : Array.isArray(raw) ? raw.join("\n") : "";
   if (description.startsWith("ImageJ=")) {
     const unit = /^unit=(.+)$/m.exec(description)?.[1]?.trim();
     if (unit && unit !== "pixel" && unit !== "pixels") {
@@ -164,16 +166,25 @@ function pixelSizeOf(ifd: Ifd): PixelSize | undefined {
 
 function pagesOf(bytes: Uint8Array, name: string): Ifd[] {
   checkStructure(bytes, name);
+  return decodeTiffBytes(bytes, { ignoreImageData: true });
+}
+
+/**
+ * Run `read`, turning anything but a FormatError into one: npm `tiff` meets
+ * corrupt fields with whatever JavaScript error comes first.
+ */
+function guarded<T>(name: string, read: () => T): T {
   try {
-    return decodeTiffBytes(bytes, { ignoreImageData: true });
+    return read();
   } catch (err) {
-    throw new FormatError(name, `corrupt TIFF: ${(err as Error).message}`);
+    if (err instanceof FormatError) throw err;
+    throw new FormatError(name, `corrupt TIFF: ${(err as Error)?.message ?? String(err)}`);
   }
 }
 
 /** List the pages of a TIFF file: shape, sample type, calibration. */
 export function listTiffImages(bytes: Uint8Array, name = "image.tif"): ImageEntry[] {
-  return pagesOf(bytes, name).map((ifd, page) => entryOf(ifd, page, name));
+  return guarded(name, () => pagesOf(bytes, name).map((ifd, page) => entryOf(ifd, page, name)));
 }
 
 /** Decode page `options.page` (or `options.index`; default 0) of a TIFF to a gray image. */
@@ -182,6 +193,10 @@ export function decodeTiff(
   name = "image.tif",
   options: DecodeOptions = {},
 ): Image {
+  return guarded(name, () => decodePage(bytes, name, options));
+}
+
+function decodePage(bytes: Uint8Array, name: string, options: DecodeOptions): Image {
   const pages = pagesOf(bytes, name);
   const page = options.page ?? options.index ?? 0;
   checkChoice(name, "TIFF page", page, pages.length);
