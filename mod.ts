@@ -28,6 +28,7 @@ export { decodeTiff, listTiffImages } from "./lib/formats/tiff.ts";
 export { encodeTiff } from "./lib/formats/tiff_write.ts";
 export type { TiffWriteOptions } from "./lib/formats/tiff_write.ts";
 export { decodeHdf5, listHdf5Images } from "./lib/formats/hdf5.ts";
+export type { Hdf5Options } from "./lib/formats/hdf5.ts";
 export { MAX_IMAGE_PIXELS } from "./lib/formats/samples.ts";
 export type { AxisCalibration, DecodeOptions, ImageEntry } from "./lib/formats/samples.ts";
 export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
