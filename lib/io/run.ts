@@ -7,13 +7,33 @@
  */
 
 import { VERSION } from "../version.ts";
-import { ensureDir, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
+import { UserError } from "../errors.ts";
+import { ensureDir, fileSystemError, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
 import { join } from "node:path";
 
 /** SHA-256 of `bytes` as lowercase hex. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Throw a UserError unless `dir` can become the output folder: writing there
+ * is permitted (asking, as Deno does, when a terminal can answer) and it is
+ * not an existing file.
+ */
+function checkOutputFolder(dir: string): void {
+  const permission = { name: "write", path: dir } as const;
+  let { state } = Deno.permissions.querySync(permission);
+  if (state === "prompt") state = Deno.permissions.requestSync(permission).state;
+  if (state !== "granted") {
+    throw fileSystemError(dir, new Deno.errors.NotCapable(`write access to ${dir}`), "write");
+  }
+  let isFile = false;
+  try {
+    isFile = !Deno.statSync(dir).isDirectory;
+  } catch { /* absent (it will be made) or not readable: the first write tells */ }
+  if (isFile) throw new UserError(dir, "is a file; the output must be a folder");
 }
 
 /** What a run records in `run.json`. */
@@ -60,9 +80,14 @@ export class Run {
   readonly #written: string[] = [];
   #createdDir = false;
 
-  /** Start a run; nothing is written until the first {@linkcode Run.write}. */
+  /**
+   * Start a run; nothing is written until the first {@linkcode Run.write}.
+   * An output folder the run may not write (no permission, or a file of that
+   * name) is refused here, before any work, with a one-line UserError.
+   */
   constructor(options: RunOptions) {
     this.outDir = options.outDir;
+    checkOutputFolder(options.outDir);
     this.#manifest = {
       script: options.script,
       command: ["deno", "run", `scripts/${options.script}.ts`, ...(options.command ?? Deno.args)],
