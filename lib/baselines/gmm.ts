@@ -70,23 +70,27 @@ export interface GaussianMixtureResult {
   aic: number;
 }
 
-/** Replace `logProb` (n x k) by log responsibilities; returns the mean log-likelihood. */
-function normalise(logProb: Float64Array, n: number, k: number): number {
+/**
+ * Responsibilities from log densities (`n x k`): writes `resp` and returns
+ * the mean log-likelihood (log-sum-exp per row, one exp per entry).
+ */
+function responsibilities(logProb: Float64Array, resp: Float64Array, n: number, k: number): number {
   let total = 0;
   for (let i = 0; i < n; i++) {
+    const o = i * k;
     let peak = -Infinity;
-    for (let j = 0; j < k; j++) peak = Math.max(peak, logProb[i * k + j]);
+    for (let j = 0; j < k; j++) if (logProb[o + j] > peak) peak = logProb[o + j];
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(logProb[i * k + j] - peak);
-    const norm = peak + Math.log(sum);
-    total += norm;
-    for (let j = 0; j < k; j++) logProb[i * k + j] -= norm;
+    for (let j = 0; j < k; j++) {
+      // Below e^-50 a term cannot change the sum, which holds the peak's 1.
+      const t = logProb[o + j] - peak;
+      sum += resp[o + j] = t < -50 ? 0 : Math.exp(t);
+    }
+    total += peak + Math.log(sum);
+    const scale = 1 / sum;
+    for (let j = 0; j < k; j++) resp[o + j] *= scale;
   }
   return total / n;
-}
-
-function exponentiate(logResp: Float64Array): Float64Array {
-  return logResp.map(Math.exp);
 }
 
 /** Fit a `k`-component Gaussian mixture to the rows of `x`. */
@@ -154,16 +158,17 @@ function expectationMaximisation(
   GaussianMixtureResult,
   "labels" | "responsibilities" | "logLikelihood" | "trace" | "iterations" | "converged"
 > {
-  const logResp = new Float64Array(n * k);
+  const logProb = new Float64Array(n * k);
+  const resp = new Float64Array(n * k);
   const trace: number[] = [];
   let previous = -Infinity;
   let converged = false;
   let iterations = 0;
   for (let it = 1; it <= maxIterations; it++) {
-    model.logDensities(logResp);
-    const bound = normalise(logResp, n, k);
+    model.logDensities(logProb);
+    const bound = responsibilities(logProb, resp, n, k);
     trace.push(bound);
-    model.update(exponentiate(logResp));
+    model.update(resp);
     iterations = it;
     if (Math.abs(bound - previous) < tolerance) {
       converged = true;
@@ -172,17 +177,17 @@ function expectationMaximisation(
     previous = bound;
   }
   // Final E-step, so that labels and likelihood match the returned parameters.
-  model.logDensities(logResp);
-  const logLikelihood = normalise(logResp, n, k);
+  model.logDensities(logProb);
+  const logLikelihood = responsibilities(logProb, resp, n, k);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let j = 1; j < k; j++) if (logResp[i * k + j] > logResp[i * k + best]) best = j;
+    for (let j = 1; j < k; j++) if (resp[i * k + j] > resp[i * k + best]) best = j;
     labels[i] = best;
   }
   return {
     labels,
-    responsibilities: exponentiate(logResp),
+    responsibilities: resp,
     logLikelihood,
     trace: Float64Array.from(trace),
     iterations,

@@ -23,6 +23,9 @@ import type { Matrix } from "./matrix.ts";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const MASS_EPSILON = 10 * Number.EPSILON;
+// Responsibilities below this add less than 1e-12 of a row to a component's
+// sums (the sums hold ≥ 10ε of mass and typically thousands of rows): skipped.
+const NEGLIGIBLE = 1e-12;
 
 /** A mixture's components: E-step densities and M-step updates. */
 export interface MixtureModel {
@@ -53,6 +56,7 @@ export class FullModel implements MixtureModel {
   readonly weights: Float64Array;
   readonly parameterCount: number;
   readonly #x: Matrix;
+  readonly #data: Float64Array; // the rows in float64, read every iteration
   readonly #k: number;
   readonly #regularization: number;
   #means: Float64Array;
@@ -64,6 +68,7 @@ export class FullModel implements MixtureModel {
   constructor(x: Matrix, k: number, regularization: number) {
     const d = x.cols;
     this.#x = x;
+    this.#data = Float64Array.from(x.data);
     this.#k = k;
     this.#regularization = regularization;
     this.weights = new Float64Array(k);
@@ -74,14 +79,15 @@ export class FullModel implements MixtureModel {
   }
 
   update(resp: Float64Array): void {
-    const { rows: n, cols: d, data } = this.#x;
+    const { rows: n, cols: d } = this.#x;
+    const data = this.#data;
     const k = this.#k;
     const mass = masses(resp, n, k, this.weights);
     const means = this.#means.fill(0);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < k; j++) {
         const r = resp[i * k + j];
-        if (r === 0) continue;
+        if (r < NEGLIGIBLE) continue;
         for (let c = 0; c < d; c++) means[j * d + c] += r * data[i * d + c];
       }
     }
@@ -90,13 +96,16 @@ export class FullModel implements MixtureModel {
     const diff = new Float64Array(d);
     for (let j = 0; j < k; j++) {
       const block = cov.subarray(j * d * d, (j + 1) * d * d);
+      const mean = means.subarray(j * d, (j + 1) * d);
       for (let i = 0; i < n; i++) {
         const r = resp[i * k + j];
-        if (r === 0) continue;
-        for (let c = 0; c < d; c++) diff[c] = data[i * d + c] - means[j * d + c];
+        if (r < NEGLIGIBLE) continue;
+        const o = i * d;
+        for (let c = 0; c < d; c++) diff[c] = data[o + c] - mean[c];
         for (let p = 0; p < d; p++) {
           const rp = r * diff[p];
-          for (let q = p; q < d; q++) block[p * d + q] += rp * diff[q];
+          const row = p * d;
+          for (let q = p; q < d; q++) block[row + q] += rp * diff[q];
         }
       }
       for (let p = 0; p < d; p++) {
@@ -119,7 +128,8 @@ export class FullModel implements MixtureModel {
   }
 
   logDensities(out: Float64Array): void {
-    const { rows: n, cols: d, data } = this.#x;
+    const { rows: n, cols: d } = this.#x;
+    const data = this.#data;
     const k = this.#k;
     const white = new Float64Array(d);
     for (let j = 0; j < k; j++) {
@@ -132,15 +142,24 @@ export class FullModel implements MixtureModel {
         white[p] = y;
       }
       const constant = Math.log(this.weights[j]) + this.#logDets[j] - 0.5 * d * LOG_2PI;
-      for (let i = 0; i < n; i++) {
+      // Two rows at a time: each entry of L⁻¹ is loaded once for both.
+      for (let i = 0; i < n; i += 2) {
         const o = i * d;
-        let q = 0;
+        const o2 = i + 1 < n ? o + d : o;
+        let q = 0, q2 = 0;
         for (let p = 0; p < d; p++) {
-          let y = -white[p];
-          for (let c = 0; c <= p; c++) y += w[p * d + c] * data[o + c];
+          let y = -white[p], y2 = y;
+          const row = p * d;
+          for (let c = 0; c <= p; c++) {
+            const wc = w[row + c];
+            y += wc * data[o + c];
+            y2 += wc * data[o2 + c];
+          }
           q += y * y;
+          q2 += y2 * y2;
         }
         out[i * k + j] = constant - 0.5 * q;
+        if (i + 1 < n) out[(i + 1) * k + j] = constant - 0.5 * q2;
       }
     }
   }
