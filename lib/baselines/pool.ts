@@ -22,7 +22,7 @@ export function sharedInt32(length: number): Int32Array {
 }
 
 /** Names of the kernels {@link WorkerPool.run} can run (see `pool_worker.ts`). */
-export type TaskName = "smacofStarts" | "tsneForces" | "knnTiles" | "squaredGeodesicRows";
+export type TaskName = "smacofStarts" | "tsneForces" | "knnBlocks" | "squaredGeodesicRows";
 
 /**
  * A kernel: handles the items [from, to) of a run and returns a number to be

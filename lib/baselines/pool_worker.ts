@@ -9,10 +9,10 @@
 import { serveRun, type Task, type TaskName } from "./pool.ts";
 import { smacofStarts } from "./mds.ts";
 import { tsneForces } from "./tsne_gradient.ts";
-import { knnTiles } from "./knn.ts";
+import { knnBlocks } from "./knn.ts";
 import { squaredGeodesicRows } from "./graph.ts";
 
-const TASKS: Record<TaskName, Task> = { smacofStarts, tsneForces, knnTiles, squaredGeodesicRows };
+const TASKS: Record<TaskName, Task> = { smacofStarts, tsneForces, knnBlocks, squaredGeodesicRows };
 
 self.onmessage = (event: MessageEvent) => serveRun(TASKS, event.data);
 self.postMessage("ready");
