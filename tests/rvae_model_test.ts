@@ -317,3 +317,22 @@ Deno.test("the equivariant encoder: turning a window by 90° adds 90° to its an
     disposeRvae(model);
   }
 });
+
+Deno.test("equivariance holds with input centring on a lopsided mean window", () => {
+  const size = 8;
+  const mean = Array.from(randomArray(size * size, 21)); // not rotation-symmetric
+  const config = makeConfig(size, { hiddenUnits: 6, latentDim: 1, centerInput: true });
+  const model = createRvae(config, {
+    seed: 2,
+    normalization: { offset: 0, scale: 1, meanWindow: mean },
+  });
+  const window = randomArray(size * size, 22);
+  const turned = rotate90(window, size);
+  const stack = new Float32Array(2 * size * size);
+  stack.set(window);
+  stack.set(turned, size * size);
+  const e = encodeStack(model, stack);
+  const step = ((e.angle[1] - e.angle[0]) * 180) / Math.PI;
+  assertAlmostEquals(((step % 360) + 360) % 360, 90, 1e-3);
+  disposeRvae(model);
+});

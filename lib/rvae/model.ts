@@ -10,12 +10,13 @@
  */
 
 import { tf } from "../deps.ts";
-import type { Normalization, RvaeConfig } from "./config.ts";
+import { canonicalSize, type Normalization, type RvaeConfig } from "./config.ts";
 import { ensureGradients } from "./gradients.ts";
 import { klPerSample, reconstructionPerSample } from "./loss.ts";
 import {
   decoderForward,
   encoderForward,
+  rotatedCopies,
   splitLatents,
   type Variables,
   windowGrid,
@@ -49,8 +50,11 @@ export interface CreateRvaeOptions {
 /** Make a model with seeded initial weights (or given ones). */
 export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}): Rvae {
   ensureGradients();
-  const params = options.params ?? initialParams(config, options.seed ?? 0);
   const normalization = options.normalization ?? { offset: 0, scale: 1 };
+  const params = options.params ?? initialParams(config, options.seed ?? 0);
+  if (!options.params && config.decoder === "fast" && normalization.meanWindow) {
+    startCanonicalAtMean(config, params, normalization.meanWindow);
+  }
   const pixels = config.size * config.size;
   let inputMean: tf.Tensor2D | null = null;
   if (config.centerInput) {
@@ -59,7 +63,13 @@ export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}):
     if (mean.length !== pixels) {
       throw new RangeError(`normalization.meanWindow has ${mean.length} values, not ${pixels}`);
     }
-    inputMean = tf.tensor2d(mean, [1, pixels]);
+    // Averaged over the encoder's turns, so that centring commutes with them: a
+    // stack with unequal numbers of variants has a lopsided mean, which would
+    // otherwise bias every angle towards the commonest variant.
+    inputMean = tf.tidy(() => {
+      const turns = rotatedCopies(tf.tensor2d(mean, [1, pixels]), config.size, config.rotations);
+      return tf.mean(turns, 0, true) as tf.Tensor2D;
+    });
   }
   return {
     config,
@@ -68,6 +78,27 @@ export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}):
     grid: windowGrid(config.size),
     inputMean,
   };
+}
+
+/**
+ * A fresh fast decoder starts from the mean window: the canonical image's
+ * bias is the mean window, extended into the margin by its edge pixels (what
+ * the sampler reads beyond the edge anyway). Decoding then starts at the
+ * constant predictor instead of noise, and the angle feels the lattice from
+ * the first step.
+ */
+function startCanonicalAtMean(config: RvaeConfig, params: ParamArrays, mean: number[]): void {
+  const bias = params.find((p) => p.name === "dec.out.b");
+  if (!bias) return;
+  const c = canonicalSize(config);
+  const s = config.size;
+  const margin = (c - s) / 2;
+  const clamp = (v: number) => Math.min(s - 1, Math.max(0, v));
+  for (let row = 0; row < c; row++) {
+    for (let col = 0; col < c; col++) {
+      bias.data[row * c + col] = mean[clamp(row - margin) * s + clamp(col - margin)];
+    }
+  }
 }
 
 /** Free the model's tensors. */
