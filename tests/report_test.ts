@@ -4,7 +4,7 @@ import { spriteSheet } from "../lib/report/sprites.ts";
 import { readD3Bundle } from "../lib/io/assets.ts";
 import { decodePng, encodePng } from "../lib/formats/png.ts";
 import { Random } from "../lib/random.ts";
-import { runDeno } from "./child.ts";
+import { chromiumAvailable, exploreInChromium } from "./browser/explore.ts";
 import { base64 } from "../lib/figures/svg.ts";
 
 /** A small explorer data set: two groups of sites with known latents. */
@@ -51,6 +51,14 @@ Deno.test("sprites: tile t holds window t, stretched to 0..255", () => {
   assertEquals(px[3 * 6 + 4], Math.round(255 / 8));
 });
 
+Deno.test("sprites: bin averages blocks before stretching", () => {
+  // One 4 x 4 tile; its 2 x 2 block means are 2.5, 4.5, 10.5, 12.5.
+  const data = Float32Array.from({ length: 16 }, (_, k) => k);
+  const sheet = spriteSheet({ data, count: 1, window: 4 }, { bin: 2 });
+  assertEquals([sheet.tile, sheet.pixels.width, sheet.pixels.height], [2, 2, 2]);
+  assertEquals(Array.from(sheet.pixels.data), [0, 51, 204, 255]);
+});
+
 Deno.test("report: self-contained HTML with the figures, summary and explorer data", async () => {
   const html = buildReportHtml({
     title: "ferrovae <test>",
@@ -71,32 +79,7 @@ Deno.test("report: self-contained HTML with the figures, summary and explorer da
   assertEquals(JSON.parse(json[1]).sites.x.length, 60);
 });
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-if (!haveChromium) console.warn(`report browser test skipped: ${CHROMIUM} is not installed`);
-
-/** What the browser driver saw (see tests/browser/explore_report.ts). */
-interface ExplorerSeen {
-  errors: string[];
-  selectedInMap: number;
-  selectedAngles: number;
-  tiles: number;
-  tooltipText: string;
-}
-
-/** Run the Chromium driver as a child with the permissions Playwright needs. */
-export async function exploreInChromium(
-  htmlPath: string,
-  screenshot: string,
-): Promise<ExplorerSeen> {
-  const driver = new URL("./browser/explore_report.ts", import.meta.url).pathname;
-  // Playwright probes /proc at start-up, which Deno grants only with --allow-all; this
-  // test-only child is the one place that gets it (the scripts themselves never do).
-  const out = await runDeno(["run", "--quiet", "--allow-all", driver, htmlPath, screenshot]);
-  assert(out.code === 0, `browser driver failed: ${out.stderr}`);
-  const text = out.stdout;
-  return JSON.parse(text.trim().split("\n").at(-1)!);
-}
+const haveChromium = await chromiumAvailable("report browser test");
 
 Deno.test({
   name: "report: explorer brushing links the views and hovering shows the tooltip (Chromium)",
