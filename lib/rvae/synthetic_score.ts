@@ -11,7 +11,7 @@ import { angleVariantAgreement } from "../score.ts";
 import { extractStack } from "../stack.ts";
 import { generateHaadf, type SynthOptions } from "../synth/generate.ts";
 import { findAnglePeaks } from "./angles.ts";
-import { makeConfig, makeTrainOptions, REFERENCE_CONFIG, REFERENCE_TRAINING } from "./config.ts";
+import { makeConfig, makeTrainOptions, type RvaeConfig, type TrainOptions } from "./config.ts";
 import { encodeStack } from "./inference.ts";
 import { createRvae, disposeRvae } from "./model.ts";
 import { stackNormalization } from "./normalize.ts";
@@ -41,8 +41,10 @@ export interface AccuracyResult {
 
 /** Options of {@linkcode scoreOnGenerated}. */
 export interface ScoreOptions {
-  /** Train AtomAI's reference configuration instead of the default. */
-  reference?: boolean;
+  /** Model settings over the defaults (e.g. `REFERENCE_CONFIG`). */
+  config?: Partial<RvaeConfig>;
+  /** Training settings over the defaults (e.g. `REFERENCE_TRAINING`). */
+  training?: Partial<TrainOptions>;
   /** Side of the generated image, px (default 560: about 1,200 B sites). */
   imageSize?: number;
   /** Epochs (default: the configuration's). */
@@ -70,12 +72,11 @@ export async function scoreOnGenerated(
     y: b.map((i) => truth.y[i]),
   }, { window: 48 });
   const variants = Int8Array.from(stack.kept, (k) => truth.variant[b[k]]);
-  const config = options.reference ? makeConfig(48, REFERENCE_CONFIG) : makeConfig(48);
-  const training = makeTrainOptions(
-    options.reference
-      ? { ...REFERENCE_TRAINING, epochs: options.epochs ?? 20 }
-      : { ...(options.epochs ? { epochs: options.epochs } : {}) },
-  );
+  const config = makeConfig(48, options.config ?? {});
+  const training = makeTrainOptions({
+    ...options.training,
+    ...(options.epochs ? { epochs: options.epochs } : {}),
+  });
   const model = createRvae(config, {
     seed: training.seed,
     normalization: stackNormalization(stack.data, 48 * 48),
