@@ -27,8 +27,10 @@ import {
   type AxisCalibration,
   checkChoice,
   checkPixelCount,
+  checkStoredSize,
   type DecodeOptions,
   type ImageEntry,
+  MAX_DEFLATE_RATIO,
   normaliseUnit,
   pixelSizeOf,
   trimTrailingNuls,
@@ -117,7 +119,10 @@ export function decodeHdf5Here(
     // With no readable candidate, the first one explains the refusal.
     const index = options.index ?? Math.max(0, entries.findIndex((e) => e.isDefault));
     checkChoice(name, "HDF5 image", index, candidates.length);
-    return readFrame(candidates[index], entries[index], name, options.frame ?? 0);
+    return readFrame(candidates[index], entries[index], name, {
+      frame: options.frame ?? 0,
+      fileBytes: bytes.length,
+    });
   });
 }
 
@@ -338,7 +343,12 @@ function entriesOf(candidates: Candidate[]): ImageEntry[] {
   return entries;
 }
 
-function readFrame(candidate: Candidate, entry: ImageEntry, name: string, frame: number): Image {
+function readFrame(
+  candidate: Candidate,
+  entry: ImageEntry,
+  name: string,
+  { frame, fileBytes }: { frame: number; fileBytes: number },
+): Image {
   const { dataset, framesLast } = candidate;
   if (sampleName(dataset) === undefined) {
     throw new FormatError(
@@ -353,6 +363,13 @@ function readFrame(candidate: Candidate, entry: ImageEntry, name: string, frame:
   const frameShape = shape.slice(0, -2);
   const frames = frameShape.reduce((a, b) => a * b, 1);
   checkChoice(name, "frame", frame, frames);
+  // A corrupt dataspace can declare more than the file holds; HDF5 would then
+  // allocate it all and return fill values. Compressed chunks expand at most
+  // as much as deflate does.
+  checkStoredSize(name, width * height * dataset.metadata.size, fileBytes, {
+    maxRatio: dataset.filters.length > 0 ? MAX_DEFLATE_RATIO : 1,
+    what: `frame of dataset ${entry.name}`,
+  });
   // Unravel the frame number over the leading (frame) axes, C order.
   const frameIndex: number[] = [];
   let rest = frame;
