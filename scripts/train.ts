@@ -2,9 +2,11 @@
  * `deno task train STACK.npy --out DIR [--epochs N] [--latent K] [--seed S]
  * [--encoder mlp|conv] [--decoder fast|faithful] [--resume] ...`: train the
  * rotationally invariant VAE on a stack of windows and write `model/`
- * (config.json + weights.bin), `latents.csv` (`i,angle,dx,dy,z1..zK`, plus
- * `angle_raw`, the raw latent shifts, and `x,y` when `stack.csv` sits beside
- * the stack), `history.csv`, `checkpoint.bin`, figures and `run.json`.
+ * (config.json + weights.bin), `latents.csv` (`i,angle,dx,dy,z1..zK`: angle
+ * in [0, 2π), dx,dy the content's displacement in pixels, image frame; plus
+ * `dx_pm,dy_pm` with `--pixel-size`, `angle_raw`, the raw latent shifts,
+ * `angle_sd`, and `x,y` when `stack.csv` sits beside the stack),
+ * `history.csv`, `checkpoint.bin`, figures and `run.json`.
  *
  * A checkpoint is written after every epoch. Ctrl-C lets the current
  * checkpoint write finish and exits (status 130); `--resume` continues from
@@ -110,6 +112,8 @@ export interface TrainStageOptions {
   training: TrainOptions;
   /** Window centres in the image (`stack.csv`), written into latents.csv as x,y. */
   positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /** Calibration of the image the windows come from, nm per pixel: adds `dx_pm,dy_pm` to latents.csv. */
+  pixelSizeNm?: number;
   /** SHA-256 of the stack's bytes, kept in checkpoints. */
   dataSha256: string;
   /** Continue from this checkpoint. */
@@ -219,6 +223,11 @@ export async function trainStage(
       (_, i) => encoding.content[i * k + j],
     );
   }
+  if (options.pixelSizeNm !== undefined) {
+    const pm = options.pixelSizeNm * 1000;
+    latentColumns.dx_pm = Float64Array.from(latentColumns.dx, (v) => v * pm);
+    latentColumns.dy_pm = Float64Array.from(latentColumns.dy, (v) => v * pm);
+  }
   latentColumns.angle_raw = encoding.angleRaw;
   if (config.translation) {
     const l = encoding.latents;
@@ -320,6 +329,11 @@ if (import.meta.main) {
         choiceFlag("--backend", BACKEND_CHOICES),
         "auto" as BackendChoice,
       )
+      .option(
+        "--pixel-size <nm>",
+        "calibration of the image, nm per pixel: adds dx_pm, dy_pm to latents.csv",
+        numberFlag("--pixel-size", 1e-6, 1e6),
+      )
       .option("--resume", "continue from DIR/checkpoint.bin");
     parseArgs(cmd);
     const flags = cmd.opts();
@@ -372,6 +386,7 @@ if (import.meta.main) {
       positions,
       dataSha256,
       resume,
+      pixelSizeNm: flags.pixelSize,
       shouldStop: () => interrupted,
     });
     Deno.removeSignalListener("SIGINT", onSigint);
