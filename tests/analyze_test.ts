@@ -247,6 +247,9 @@ Deno.test({
     const shot = `${dir}/report.png`;
     const seen = await exploreInChromium(`${first}/report.html`, shot);
     assertEquals(seen.errors, []);
+    // Every SVG figure the stages wrote is on the page and decodes.
+    const svgs = (await filesUnder(first)).filter((f) => f.endsWith(".svg"));
+    assertEquals([seen.figures, seen.brokenFigures], [svgs.length, []]);
     // The driver brushes angles from ~0 to π over the whole L1 range.
     const latents = parseCsv(await Deno.readTextFile(`${first}/latents.csv`));
     const angle = numericColumn(latents, "angle");

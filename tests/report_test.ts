@@ -71,7 +71,7 @@ Deno.test("report: self-contained HTML with the figures, summary and explorer da
     explorer: explorerFixture(),
   }, { d3Source: await readD3Bundle() });
   assert(html.includes("ferrovae &lt;test&gt;"), "title is escaped");
-  assert(html.includes("data:image/svg+xml;base64,"), "figure embedded as a data URL");
+  assert(html.includes('src="data:image/svg+xml;charset=utf-8,'), "figure embedded as a data URL");
   assert(!/(src|href)=["']https?:/.test(html), "no network references");
   assert(!/<link\b/.test(html), "no external stylesheets");
   const json = /<script type="application\/json" id="explorer-data">(.*?)<\/script>/s.exec(html);
@@ -90,13 +90,22 @@ Deno.test({
     const html = buildReportHtml({
       title: "explorer test",
       summary: [],
-      sections: [],
+      // Characters a data URL or an HTML attribute could trip over: %, #, quotes, &, breaks, °.
+      sections: [{
+        title: "escapes",
+        figures: [{
+          title: "tricky",
+          svg: `<svg xmlns="http://www.w3.org/2000/svg"\n\twidth="120" height="30">` +
+            `<text x="2" y="20" fill="#c00">50% #1 &amp; "q" 90°</text></svg>`,
+        }],
+      }],
       parameters: {},
       explorer: explorerFixture(),
     }, { d3Source: await readD3Bundle() });
     await Deno.writeTextFile(path, html);
     const seen = await exploreInChromium(path, `${dir}/screenshot.png`);
     assertEquals(seen.errors, []);
+    assertEquals([seen.figures, seen.brokenFigures], [1, []]);
     // Exactly the 30 sites with angle < π are brushed, in both views.
     assertEquals(seen.selectedAngles, 30);
     assertEquals(seen.selectedInMap, 30);

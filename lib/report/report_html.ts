@@ -7,7 +7,6 @@
  */
 
 import { EXPLORER_SCRIPT } from "./explorer_script.ts";
-import { base64 } from "../figures/svg.ts";
 
 /** One figure of the report, as SVG text. */
 export interface ReportFigure {
@@ -83,9 +82,20 @@ export function escapeHtml(text: string): string {
     .replaceAll('"', "&quot;");
 }
 
+/**
+ * An SVG document as a `data:` URL for an HTML attribute: percent-encoded only where URL
+ * parsing needs it (`%`, `#`, tabs and line breaks), then HTML-escaped — about a quarter
+ * smaller than base64, which matters for figures that embed rasters.
+ */
+export function svgDataUrl(svg: string): string {
+  const url = svg.replaceAll("%", "%25").replaceAll("#", "%23").replaceAll("\t", "%09")
+    .replaceAll("\n", "%0A").replaceAll("\r", "%0D");
+  return escapeHtml(`data:image/svg+xml;charset=utf-8,${url}`);
+}
+
 function figureHtml(figure: ReportFigure): string {
   // As <img> of an SVG data URL, so ids and styles of one figure never clash with another's.
-  const src = `data:image/svg+xml;base64,${base64(new TextEncoder().encode(figure.svg))}`;
+  const src = svgDataUrl(figure.svg);
   const caption = figure.caption ? `<p>${escapeHtml(figure.caption)}</p>` : "";
   return `<figure class="fig"><figcaption><b>${escapeHtml(figure.title)}</b>${caption}` +
     `</figcaption><img alt="${escapeHtml(figure.title)}" src="${src}"></figure>`;

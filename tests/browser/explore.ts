@@ -24,6 +24,10 @@ export async function chromiumAvailable(testName: string): Promise<boolean> {
 export interface ExplorerSeen {
   /** Console errors and uncaught exceptions. */
   errors: string[];
+  /** Figures (`<img>` of SVG) on the page. */
+  figures: number;
+  /** Titles of the figures that did not decode. */
+  brokenFigures: string[];
   /** Sites highlighted in the real-space map after the brush. */
   selectedInMap: number;
   /** Sites highlighted in the brushed angle-vs-L1 view. */

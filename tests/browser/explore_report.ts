@@ -28,6 +28,14 @@ try {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(`file://${htmlPath}`);
   await page.waitForSelector("svg[data-view='angle-l1'] circle");
+  // Figures are <img> of SVG data URLs: one that does not decode has no natural size.
+  const figures = await page.locator("figure.fig img").count();
+  const brokenFigures = await page.locator("figure.fig img").evaluateAll((images) =>
+    images.flatMap((img) => {
+      const image = img as unknown as { naturalWidth: number; alt: string };
+      return image.naturalWidth > 0 ? [] : [image.alt];
+    })
+  );
   const box = (await page.locator("svg[data-view='angle-l1']").boundingBox())!;
   // Brush from the top-left of the plot to the middle of the angle axis: angles below π.
   await page.mouse.move(box.x + 47, box.y + 25);
@@ -42,7 +50,17 @@ try {
   const tiles = await tooltip.locator(".tile").count();
   const tooltipText = (await tooltip.textContent()) ?? "";
   await page.screenshot({ path: screenshot });
-  console.log(JSON.stringify({ errors, selectedInMap, selectedAngles, tiles, tooltipText }));
+  console.log(
+    JSON.stringify({
+      errors,
+      figures,
+      brokenFigures,
+      selectedInMap,
+      selectedAngles,
+      tiles,
+      tooltipText,
+    }),
+  );
 } finally {
   await browser.close();
 }
