@@ -80,9 +80,12 @@ export {
   matchPoints,
   scoreAtoms,
   scorePolarization,
+  scoreSiteAngles,
+  truthFromCsv,
 } from "./lib/score.ts";
 export type {
   AngleAgreement,
+  AngleSites,
   AtomScore,
   MatchOptions,
   PolarizationScore,
@@ -206,8 +209,36 @@ export {
   encodeModel,
 } from "./lib/rvae/serialize.ts";
 
+// The report (analyze's report.html)
+export { buildReportHtml, escapeHtml, svgDataUrl } from "./lib/report/report_html.ts";
+export type {
+  ExplorerData,
+  ExplorerSites,
+  ReportContent,
+  ReportFigure,
+  ReportOptions,
+  ReportSection,
+} from "./lib/report/report_html.ts";
+export { spriteSheet } from "./lib/report/sprites.ts";
+export type { SpriteOptions, SpriteSheet } from "./lib/report/sprites.ts";
+export {
+  analysisReport,
+  explorerData,
+  figureSections,
+  imageThumbnail,
+} from "./lib/report/analysis_report.ts";
+export type {
+  AnalysisReportInput,
+  ExplorerInput,
+  ExplorerOptions,
+  NamedSvg,
+} from "./lib/report/analysis_report.ts";
+export { analysisSummary } from "./lib/report/analysis_summary.ts";
+export type { AnalysisSummaryInput, StageTiming } from "./lib/report/analysis_summary.ts";
+
 // Files
 export { readImage } from "./lib/io/read_image.ts";
+export { readD3Bundle } from "./lib/io/assets.ts";
 export { writeFigure } from "./lib/io/figure.ts";
 export { loadRvae, saveRvae } from "./lib/io/rvae_files.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
