@@ -6,7 +6,11 @@
  * @module
  */
 
-export { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@15.1.0";
+export {
+  Command,
+  InvalidArgumentError,
+  type OptionValues,
+} from "npm:@commander-js/extra-typings@15.1.0";
 // @deno-types="npm:@types/d3@7.4.3"
 export * as d3 from "npm:d3@7.9.2";
 /** Where d3's entry module was resolved (its browser bundle sits in `../dist/`). */
