@@ -9,7 +9,7 @@ import { allocateQuadtree, buildQuadtree } from "../lib/baselines/quadtree.ts";
 import { gaussianBlobs, swissRoll } from "../lib/baselines/synthetic.ts";
 import { affinities, conditionalAffinities, tsne } from "../lib/baselines/tsne.ts";
 import { repulsion } from "../lib/baselines/tsne_gradient.ts";
-import { fitCurve, umap } from "../lib/baselines/umap.ts";
+import { fitCurve, spectralLayout, umap } from "../lib/baselines/umap.ts";
 import { UserError } from "../lib/errors.ts";
 import { Random } from "../lib/random.ts";
 
@@ -235,4 +235,38 @@ Deno.test("umap: curve parameters match umap-learn's; separates planted clusters
   assertEquals(await umap(x, { epochs: 200, seed: 5, threads: 1 }), y);
   const other = await umap(x, { epochs: 200, seed: 6 });
   assert(other.some((v, t) => v !== y[t]));
+});
+
+Deno.test("umap: the spectral layout of a ring graph is a circle, in order", () => {
+  const n = 60;
+  const heads = new Int32Array(2 * n), tails = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    [heads[2 * i], tails[2 * i]] = [i, (i + 1) % n];
+    [heads[2 * i + 1], tails[2 * i + 1]] = [(i + 1) % n, i];
+  }
+  const y = spectralLayout(
+    { heads, tails, weights: new Float64Array(2 * n).fill(1) },
+    n,
+    new Random(1),
+  );
+  assert(y !== undefined);
+  const radius = Math.hypot(y[0], y[1]);
+  for (let i = 0; i < n; i++) {
+    assertAlmostEquals(Math.hypot(y[2 * i], y[2 * i + 1]), radius, 1e-6);
+    const turn = Math.atan2(y[2 * i + 1], y[2 * i]) -
+      Math.atan2(y[(2 * i + 3) % (2 * n)], y[(2 * i + 2) % (2 * n)]);
+    const step = Math.abs(((turn + 3 * Math.PI) % (2 * Math.PI)) - Math.PI);
+    assertAlmostEquals(step, (2 * Math.PI) / n, 1e-6);
+  }
+  // Two rings apart: no spectral layout (UMAP then starts from principal components).
+  const split = spectralLayout(
+    {
+      heads: heads.map((v) => v % 30),
+      tails: tails.map((v) => v % 30),
+      weights: new Float64Array(2 * n).fill(1),
+    },
+    n,
+    new Random(1),
+  );
+  assertEquals(split, undefined);
 });

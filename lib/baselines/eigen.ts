@@ -82,7 +82,10 @@ export interface LanczosOptions {
 /**
  * The `k` algebraically largest eigenpairs of the symmetric `n x n` operator
  * `product`, by Lanczos iteration with full reorthogonalisation, started from
- * a vector drawn from `random`.
+ * a vector drawn from `random`. A single Krylov space holds one vector of
+ * each eigenspace, so a repeated eigenvalue would be missed: the run is
+ * followed by runs orthogonal to the pairs found, until one finds nothing
+ * larger than the k-th.
  */
 export function largestEigenpairs(
   product: SymmetricProduct,
@@ -92,14 +95,50 @@ export function largestEigenpairs(
   options: LanczosOptions = {},
 ): Eigenpairs {
   const tolerance = options.tolerance ?? 1e-8;
-  const maxSteps = Math.min(n, options.maxSteps ?? 300);
+  const maxSteps = options.maxSteps ?? 300;
   k = Math.min(k, n);
+  let best = lanczos(product, n, k, random, tolerance, maxSteps, new Float64Array(0));
+  while (best.values.length === k && k < n) {
+    const more = lanczos(product, n, 1, random, tolerance, maxSteps, best.vectors);
+    const scale = Math.abs(best.values[0]) || 1;
+    if (more.values.length === 0 || more.values[0] <= best.values[k - 1] + tolerance * scale) break;
+    // The k-th pair gives way to the one found outside the span of the others.
+    const pairs = Array.from({ length: k - 1 }, (_, t) => ({
+      value: best.values[t],
+      vector: best.vectors.subarray(t * n, (t + 1) * n),
+    }));
+    pairs.push({ value: more.values[0], vector: more.vectors });
+    pairs.sort((p, q) => q.value - p.value);
+    const values = Float64Array.from(pairs, (p) => p.value);
+    const vectors = new Float64Array(k * n);
+    pairs.forEach((p, t) => vectors.set(p.vector, t * n));
+    best = { values, vectors };
+  }
+  return best;
+}
+
+/**
+ * One Lanczos run for the top `k` pairs within the orthogonal complement of
+ * the unit vectors `locked` (one after another).
+ */
+function lanczos(
+  product: SymmetricProduct,
+  n: number,
+  k: number,
+  random: Random,
+  tolerance: number,
+  maxSteps: number,
+  locked: Float64Array,
+): Eigenpairs {
+  const lockedCount = locked.length / n;
+  maxSteps = Math.min(n - lockedCount, maxSteps);
+  k = Math.min(k, maxSteps);
   const q = new Float64Array(maxSteps * n); // Lanczos basis, one vector after another
   const alpha = new Float64Array(maxSteps), beta = new Float64Array(maxSteps);
   const w = new Float64Array(n);
   let steps = 0;
   let ritz: Eigenpairs = { values: new Float64Array(0), vectors: new Float64Array(0) };
-  if (!startVector(q, 0, n, random)) return ritz;
+  if (k < 1 || !startVector(q, 0, n, random, locked)) return ritz;
   for (let j = 0; j < maxSteps; j++) {
     const qj = q.subarray(j * n, (j + 1) * n);
     product(qj, w);
@@ -107,26 +146,28 @@ export function largestEigenpairs(
     for (let i = 0; i < n; i++) a += qj[i] * w[i];
     alpha[j] = a;
     // Twice is enough (Kahan–Parlett): keeps the basis orthogonal to working precision.
-    for (let pass = 0; pass < 2; pass++) orthogonalise(w, q, j + 1, n);
+    for (let pass = 0; pass < 2; pass++) {
+      orthogonalise(w, q, j + 1, n);
+      orthogonalise(w, locked, lockedCount, n);
+    }
     let b = 0;
     for (let i = 0; i < n; i++) b += w[i] * w[i];
     b = Math.sqrt(b);
     steps = j + 1;
     const scale = Math.abs(a) + (j > 0 ? beta[j - 1] : 0);
-    const converged = steps >= k && (steps === maxSteps || steps % 5 === 0 || b <= 1e-12 * scale) &&
-      ritzConverged(alpha, beta, steps, b, k, tolerance);
+    const converged = steps >= k && ritzConverged(alpha, beta, steps, b, k, tolerance);
     if (converged || steps === maxSteps) break;
     if (b <= 1e-12 * scale) {
       // Invariant subspace found: continue from a fresh vector orthogonal to it.
       beta[j] = 0;
-      if (!startVector(q, j + 1, n, random)) break;
+      if (!startVector(q, j + 1, n, random, locked)) break;
     } else {
       beta[j] = b;
       const next = q.subarray((j + 1) * n, (j + 2) * n);
       for (let i = 0; i < n; i++) next[i] = w[i] / b;
     }
   }
-  const t = tridiagonalEigen(alpha, beta, steps);
+  const t = tridiagonalEigen(alpha, beta, steps, steps);
   ritz = { values: t.values.slice(0, k), vectors: new Float64Array(k * n) };
   for (let r = 0; r < k; r++) {
     const out = ritz.vectors.subarray(r * n, (r + 1) * n);
@@ -139,13 +180,72 @@ export function largestEigenpairs(
   return ritz;
 }
 
-function tridiagonalEigen(alpha: Float64Array, beta: Float64Array, m: number): Eigenpairs {
-  const t = new Float64Array(m * m);
-  for (let j = 0; j < m; j++) {
-    t[j * m + j] = alpha[j];
-    if (j + 1 < m) t[j * m + j + 1] = t[(j + 1) * m + j] = beta[j];
+/**
+ * Eigenvalues (descending) of the `m x m` symmetric tridiagonal matrix with
+ * diagonal `alpha` and off-diagonal `beta`, by implicit QL with Wilkinson
+ * shifts; `vectors` holds, for each, its last `rows` components (all of them
+ * when rows = m), so a convergence check costs O(m²) rather than O(m³).
+ */
+function tridiagonalEigen(
+  alpha: Float64Array,
+  beta: Float64Array,
+  m: number,
+  rows: number,
+): Eigenpairs {
+  const d = alpha.slice(0, m);
+  const e = new Float64Array(m);
+  e.set(beta.subarray(0, m - 1));
+  // z holds the tracked rows (the last `rows`) of the rotation product, row-major.
+  const z = new Float64Array(rows * m);
+  for (let r = 0; r < rows; r++) z[r * m + m - rows + r] = 1;
+  for (let l = 0; l < m; l++) {
+    for (let iter = 0; iter < 100; iter++) {
+      let end = l;
+      while (end < m - 1 && Math.abs(e[end]) > 1e-15 * (Math.abs(d[end]) + Math.abs(d[end + 1]))) {
+        end++;
+      }
+      if (end === l) break;
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = Math.hypot(g, 1);
+      g = d[end] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1, c = 1, p = 0;
+      let i = end - 1;
+      for (; i >= l; i--) {
+        const f = s * e[i], b = c * e[i];
+        e[i + 1] = r = Math.hypot(f, g);
+        if (r === 0) {
+          d[i + 1] -= p;
+          e[end] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+        for (let row = 0; row < rows; row++) {
+          const o = row * m;
+          const zi1 = z[o + i + 1];
+          z[o + i + 1] = s * z[o + i] + c * zi1;
+          z[o + i] = c * z[o + i] - s * zi1;
+        }
+      }
+      if (r === 0 && i >= l) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[end] = 0;
+    }
   }
-  return symmetricEigen(t, m);
+  const order = Array.from({ length: m }, (_, t) => t).sort((p, q) => d[q] - d[p]);
+  const values = new Float64Array(m);
+  const vectors = new Float64Array(m * rows);
+  order.forEach((col, t) => {
+    values[t] = d[col];
+    for (let row = 0; row < rows; row++) vectors[t * rows + row] = z[row * m + col];
+  });
+  return { values, vectors };
 }
 
 /** True when the top `k` Ritz pairs of the `m`-step tridiagonal have small residuals. */
@@ -157,11 +257,10 @@ function ritzConverged(
   k: number,
   tolerance: number,
 ): boolean {
-  const t = tridiagonalEigen(alpha, beta, m);
+  const t = tridiagonalEigen(alpha, beta, m, 1);
   const top = Math.abs(t.values[0]) || 1;
   for (let r = 0; r < k; r++) {
-    const residual = Math.abs(nextBeta * t.vectors[r * m + m - 1]);
-    if (residual > tolerance * top) return false;
+    if (Math.abs(nextBeta * t.vectors[r]) > tolerance * top) return false;
   }
   return true;
 }
@@ -176,11 +275,23 @@ function orthogonalise(w: Float64Array, q: Float64Array, count: number, n: numbe
   }
 }
 
-/** Put a random unit vector orthogonal to basis vectors 0..j-1 at slot j; false if none is left. */
-function startVector(q: Float64Array, j: number, n: number, random: Random): boolean {
+/**
+ * Put a random unit vector orthogonal to basis vectors 0..j-1 and to the
+ * `locked` vectors at slot j; false if none is left.
+ */
+function startVector(
+  q: Float64Array,
+  j: number,
+  n: number,
+  random: Random,
+  locked: Float64Array,
+): boolean {
   const v = q.subarray(j * n, (j + 1) * n);
   for (let i = 0; i < n; i++) v[i] = random.normal();
-  for (let pass = 0; pass < 2; pass++) orthogonalise(v, q, j, n);
+  for (let pass = 0; pass < 2; pass++) {
+    orthogonalise(v, q, j, n);
+    orthogonalise(v, locked, locked.length / n, n);
+  }
   let s = 0;
   for (let i = 0; i < n; i++) s += v[i] * v[i];
   s = Math.sqrt(s);

@@ -14,6 +14,8 @@
 
 import { type KnnGraph, knnGraph } from "./knn.ts";
 import { checkMatrix, type Matrix } from "./matrix.ts";
+import { largestEigenpairs } from "./eigen.ts";
+import { connectedComponents, graphFromEdges } from "./graph.ts";
 import { pca } from "./pca.ts";
 import { WorkerPool } from "./pool.ts";
 import { Random } from "../random.ts";
@@ -33,8 +35,12 @@ export interface UmapOptions {
   negativeSampleRate?: number;
   /** Initial learning rate (default 1). */
   learningRate?: number;
-  /** Start from the first two principal components (default) or at random. */
-  init?: "pca" | "random";
+  /**
+   * Start from the graph's spectral layout (default, as umap-learn; the
+   * principal components when the graph falls apart), from the first two
+   * principal components, or at random.
+   */
+  init?: "spectral" | "pca" | "random";
   /** Seed (default 0). */
   seed?: number;
   /** Threads for the neighbour search, the caller's included (default: all cores). */
@@ -70,7 +76,7 @@ export async function umap(x: Matrix, options: UmapOptions = {}): Promise<Float6
     pool.close();
   }
   const graph = fuzzySimplicialSet(knn);
-  const y = initialLayout(x, options.init ?? "pca", random);
+  const y = initialLayout(x, graph, options.init ?? "spectral", random);
   const { a, b } = fitCurve(spread, minDist);
   optimiseLayout(y, graph, {
     a,
@@ -210,17 +216,29 @@ export function fitCurve(spread: number, minDist: number): { a: number; b: numbe
   return { a, b };
 }
 
-function initialLayout(x: Matrix, init: "pca" | "random", random: Random): Float64Array {
+function initialLayout(
+  x: Matrix,
+  graph: EdgeList,
+  init: "spectral" | "pca" | "random",
+  random: Random,
+): Float64Array {
   const n = x.rows;
-  const y = new Float64Array(2 * n);
+  let y: Float64Array = new Float64Array(2 * n);
   if (init === "random") {
     for (let t = 0; t < 2 * n; t++) y[t] = 20 * random.uniform() - 10;
     return y;
   }
-  if (init !== "pca") throw new UserError("UMAP", `init must be "pca" or "random", got ${init}`);
-  const scores = pca(x, { components: 2, seed: random.nextUint32() });
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < scores.count; t++) y[2 * i + t] = scores.scores[i * scores.count + t];
+  if (init !== "pca" && init !== "spectral") {
+    throw new UserError("UMAP", `init must be "spectral", "pca" or "random", got ${init}`);
+  }
+  const spectral = init === "spectral" ? spectralLayout(graph, n, random) : undefined;
+  if (spectral) {
+    y = spectral;
+  } else {
+    const scores = pca(x, { components: 2, seed: random.nextUint32() });
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < scores.count; t++) y[2 * i + t] = scores.scores[i * scores.count + t];
+    }
   }
   // Each axis scaled to [0, 10], as umap-learn does with its initial layout.
   for (let t = 0; t < 2; t++) {
@@ -231,6 +249,51 @@ function initialLayout(x: Matrix, init: "pca" | "random", random: Random): Float
     }
     const scale = hi > lo ? 10 / (hi - lo) : 0;
     for (let i = 0; i < n; i++) y[2 * i + t] = (y[2 * i + t] - lo) * scale + 1e-4 * random.normal();
+  }
+  return y;
+}
+
+/**
+ * The spectral layout of a connected graph: the eigenvectors of the
+ * normalised adjacency D^-½ W D^-½ with the largest eigenvalues after the
+ * trivial one (the smallest of the normalised Laplacian, as umap-learn's
+ * `spectral_layout`), by Lanczos. Undefined when the graph is not connected.
+ */
+export function spectralLayout(
+  graph: EdgeList,
+  n: number,
+  random: Random,
+): Float64Array | undefined {
+  const { heads, tails, weights } = graph;
+  const edges: [number, number, number][] = [];
+  for (let e = 0; e < heads.length; e++) {
+    if (heads[e] < tails[e]) edges.push([heads[e], tails[e], weights[e]]);
+  }
+  if (connectedComponents(graphFromEdges(n, edges)).count > 1) return undefined;
+  const root = new Float64Array(n); // D^½ 1, normalised: the trivial eigenvector
+  for (let e = 0; e < heads.length; e++) root[heads[e]] += weights[e];
+  const scale = new Float64Array(n);
+  let norm = 0;
+  for (let i = 0; i < n; i++) {
+    scale[i] = 1 / Math.sqrt(root[i]);
+    root[i] = Math.sqrt(root[i]);
+    norm += root[i] * root[i];
+  }
+  for (let i = 0; i < n; i++) root[i] /= Math.sqrt(norm);
+  const product = (v: Float64Array, out: Float64Array) => {
+    out.fill(0);
+    for (let e = 0; e < heads.length; e++) {
+      out[heads[e]] += weights[e] * scale[heads[e]] * scale[tails[e]] * v[tails[e]];
+    }
+    let along = 0;
+    for (let i = 0; i < n; i++) along += root[i] * v[i];
+    for (let i = 0; i < n; i++) out[i] -= along * root[i];
+  };
+  const { vectors } = largestEigenpairs(product, n, 2, random, { tolerance: 1e-6 });
+  const y = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    y[2 * i] = vectors[i];
+    y[2 * i + 1] = vectors[n + i];
   }
   return y;
 }
@@ -277,7 +340,7 @@ function optimiseLayout(y: Float64Array, graph: EdgeList, s: LayoutSettings): vo
       let dx = y[2 * j] - y[2 * k], dy = y[2 * j + 1] - y[2 * k + 1];
       let d2 = dx * dx + dy * dy;
       if (d2 > 0) {
-        const pb = Math.exp(b * Math.log(d2)); // d2^b
+        const pb = d2 ** b;
         const coeff = (-2 * a * b * pb / d2) / (a * pb + 1);
         const gx = clip(coeff * dx) * alpha, gy = clip(coeff * dy) * alpha;
         y[2 * j] += gx;
@@ -294,7 +357,7 @@ function optimiseLayout(y: Float64Array, graph: EdgeList, s: LayoutSettings): vo
         dy = y[2 * j + 1] - y[2 * other + 1];
         d2 = dx * dx + dy * dy;
         if (d2 > 0) {
-          const coeff = (2 * b) / ((0.001 + d2) * (a * Math.exp(b * Math.log(d2)) + 1));
+          const coeff = (2 * b) / ((0.001 + d2) * (a * d2 ** b + 1));
           y[2 * j] += clip(coeff * dx) * alpha;
           y[2 * j + 1] += clip(coeff * dy) * alpha;
         }
