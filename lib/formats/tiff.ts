@@ -21,9 +21,11 @@ import type { Image, PixelSize } from "../image.ts";
 import {
   checkChoice,
   checkPixelCount,
+  checkStoredSize,
   type DecodeOptions,
   type ImageEntry,
   luminance,
+  MAX_DEFLATE_RATIO,
   normaliseUnit,
   readSamples,
   SAMPLE_BYTES,
@@ -208,6 +210,7 @@ function decodePage(bytes: Uint8Array, name: string, options: DecodeOptions): Im
   if (channels > 1 && ifd.planarConfiguration === 2) {
     throw new FormatError(name, "TIFF with colour planes stored separately is not supported");
   }
+  checkPixelData(bytes, name, ifd, SAMPLE_BYTES[type] * channels);
   const samples = type === "int32" || type === "uint32"
     ? read32BitIntegers(bytes, name, ifd, type, channels)
     : readWithLibrary(bytes, name, page, type);
@@ -222,6 +225,57 @@ function decodePage(bytes: Uint8Array, name: string, options: DecodeOptions): Im
   const pixelSize = pixelSizeOf(ifd);
   if (pixelSize) image.pixelSize = pixelSize;
   return image;
+}
+
+/** The most a strip or tile expands under each compression (1 none, 5 LZW, 8 and 32946 deflate, 32773 PackBits). */
+const MAX_EXPANSION: Record<number, number> = {
+  1: 1,
+  5: 2560,
+  8: MAX_DEFLATE_RATIO,
+  32946: MAX_DEFLATE_RATIO,
+  32773: 64,
+};
+
+/**
+ * Check a page's strips (or tiles) against its size before npm `tiff`
+ * allocates the page: every strip inside the file, enough rows of strips,
+ * and enough stored bytes for the declared pixels (the library would fill
+ * what is missing with zeros).
+ */
+function checkPixelData(bytes: Uint8Array, name: string, ifd: Ifd, bytesPerPixel: number): void {
+  const part = ifd.tiled ? "tile" : "strip";
+  const offsets = numbers(ifd.tiled ? ifd.tileOffsets : ifd.stripOffsets);
+  const counts = numbers(ifd.tiled ? ifd.tileByteCounts : ifd.stripByteCounts);
+  if (offsets.length === 0) throw new FormatError(name, `TIFF page without ${part} offsets`);
+  // Without byte counts (some writers omit them), a strip may reach the end of the file.
+  const sizes = counts.length === offsets.length ? counts : offsets.map((o) => bytes.length - o);
+  let stored = 0;
+  for (let i = 0; i < offsets.length; i++) {
+    if (!(offsets[i] + sizes[i] <= bytes.length)) {
+      throw new FormatError(name, `truncated TIFF pixel data (${part} ${i} lies past the end)`);
+    }
+    stored += sizes[i];
+  }
+  const rowsPerStrip = Math.min(ifd.rowsPerStrip, ifd.height);
+  if (!ifd.tiled && offsets.length * rowsPerStrip < ifd.height) {
+    throw new FormatError(
+      name,
+      `truncated TIFF: ${offsets.length} strips of ${rowsPerStrip} rows for ${ifd.height} rows`,
+    );
+  }
+  checkStoredSize(name, ifd.width * ifd.height * bytesPerPixel, stored, {
+    maxRatio: MAX_EXPANSION[ifd.compression] ?? Math.max(...Object.values(MAX_EXPANSION)),
+    what: `${ifd.width} x ${ifd.height} TIFF page`,
+  });
+}
+
+/** A field's values as numbers (npm `tiff` gives a number, an array or a typed array). */
+function numbers(value: unknown): number[] {
+  if (typeof value === "number") return [value];
+  if (value && typeof value === "object" && "length" in value) {
+    return Array.from(value as ArrayLike<unknown>, Number);
+  }
+  return [];
 }
 
 type Samples = Float32Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Int16Array;
