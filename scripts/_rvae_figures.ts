@@ -93,9 +93,11 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
 
   if (k >= 1) {
     const steps = k >= 2 ? 8 : 12;
+    // As AtomAI's manifold: the prior's 5%…95% quantiles (±1.645), widened to the
+    // encoded values' 2%…98% range when that is wider.
     const range = (j: number) => {
       const c = column(encoding, j);
-      return [quantile(c, 0.02), quantile(c, 0.98)] as const;
+      return [Math.min(-1.645, quantile(c, 0.02)), Math.max(1.645, quantile(c, 0.98))] as const;
     };
     const [lo1, hi1] = range(0);
     const [lo2, hi2] = k >= 2 ? range(1) : [0, 0];
@@ -124,11 +126,11 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
           columns: steps,
           gap: 0,
           title: k >= 2
-            ? `Decoded latent manifold: z1 ${lo1.toFixed(1)}…${hi1.toFixed(1)} →, z2 ${
-              lo2.toFixed(1)
-            }…${hi2.toFixed(1)} ↓`
-            : `Decoded over z1 ${lo1.toFixed(1)}…${hi1.toFixed(1)}`,
-        } as Parameters<typeof mosaicFigure>[1],
+            ? `Decoded latent manifold (angle 0): z1 ${lo1.toFixed(1)} to ${
+              hi1.toFixed(1)
+            } across, z2 ${hi2.toFixed(1)} to ${lo2.toFixed(1)} down`
+            : `Decoded over z1 ${lo1.toFixed(1)} to ${hi1.toFixed(1)} (angle 0)`,
+        },
       ),
     );
   }
