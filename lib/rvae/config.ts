@@ -185,6 +185,12 @@ export function canonicalSize(config: RvaeConfig): number {
   return config.size + 2 * Math.ceil(config.canonicalMargin * config.size);
 }
 
+function checkWhole(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new UserError(name, `must be a whole number >= ${min}, got ${value}`);
+  }
+}
+
 /** Complete `partial` with the defaults and check every field; throws a `UserError`. */
 export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): RvaeConfig {
   const config: RvaeConfig = { ...DEFAULT_CONFIG, ...partial, size };
@@ -192,14 +198,9 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
   if (partial.encoderBinning === undefined && size % config.encoderBinning !== 0) {
     config.encoderBinning = 1;
   }
-  const whole = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) {
-      throw new UserError(name, `must be a whole number >= ${min}, got ${v}`);
-    }
-  };
-  whole("window size", config.size, 4);
-  whole("--latent", config.latentDim, 0);
-  whole("hidden units", config.hiddenUnits, 1);
+  checkWhole("window size", config.size, 4);
+  checkWhole("--latent", config.latentDim, 0);
+  checkWhole("hidden units", config.hiddenUnits, 1);
   if (!ENCODER_KINDS.includes(config.encoder)) {
     throw new UserError("--encoder", `must be one of ${ENCODER_KINDS.join(", ")}`);
   }
@@ -241,17 +242,12 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
 /** Complete `partial` with the default training options and check them; throws a `UserError`. */
 export function makeTrainOptions(partial: Partial<TrainOptions> = {}): TrainOptions {
   const options: TrainOptions = { ...DEFAULT_TRAINING, ...partial };
-  const whole = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) {
-      throw new UserError(name, `must be a whole number >= ${min}, got ${v}`);
-    }
-  };
-  whole("--epochs", options.epochs, 1);
-  whole("--batch", options.batchSize, 1);
-  whole("--seed", options.seed, 0);
-  whole("angle anneal epochs", options.angleAnnealEpochs, 0);
-  whole("content delay epochs", options.contentDelayEpochs, 0);
-  whole("KL warm-up epochs", options.klWarmupEpochs, 0);
+  checkWhole("--epochs", options.epochs, 1);
+  checkWhole("--batch", options.batchSize, 1);
+  checkWhole("--seed", options.seed, 0);
+  checkWhole("angle anneal epochs", options.angleAnnealEpochs, 0);
+  checkWhole("content delay epochs", options.contentDelayEpochs, 0);
+  checkWhole("KL warm-up epochs", options.klWarmupEpochs, 0);
   if (!(options.learningRate > 0 && options.learningRate < 1)) {
     throw new UserError("--lr", `must be in (0, 1), got ${options.learningRate}`);
   }
