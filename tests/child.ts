@@ -69,3 +69,42 @@ export async function inParallel<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
 }
+
+/** Progress lines a script may print to stderr before it fails (`analyze: atoms…`, epochs). */
+const PROGRESS_LINE = /^((?!error:)[a-z]+: |epoch \d+[/:])/;
+/** Signs of a stack trace. */
+const STACK_TRACE = /^\s+at |Uncaught|Stack backtrace/m;
+
+/**
+ * What is wrong with `result` as the contract's failure: status `status`,
+ * stderr ending in one line `error: <subject>: <problem>` (after progress
+ * lines at most), no stack trace. Empty when nothing is.
+ */
+export function contractErrorProblems(
+  result: ChildResult,
+  expected: { status: number; subject?: string; includes?: string },
+): string[] {
+  const lines = result.stderr.split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const last = lines.at(-1) ?? "";
+  const problems: string[] = [];
+  if (result.code !== expected.status) {
+    problems.push(`status ${result.code}, not ${expected.status}`);
+  }
+  if (!/^error: .+: .+$/.test(last)) problems.push(`last stderr line is not "error: <x>: <y>"`);
+  const subject = expected.subject;
+  if (subject !== undefined && !last.startsWith(`error: ${subject}: `)) {
+    problems.push(`the error is not about ${subject}`);
+  }
+  if (expected.includes && !last.includes(expected.includes)) {
+    problems.push(`the error does not say "${expected.includes}"`);
+  }
+  if (hasStackTrace(result.stderr)) problems.push("a stack trace");
+  const others = lines.slice(0, -1).filter((l) => !PROGRESS_LINE.test(l));
+  if (others.length > 0) problems.push(`stderr has ${others.length} more line(s) than the error`);
+  return problems;
+}
+
+/** True when `stderr` shows a stack trace (a bug, never a user's mistake). */
+export function hasStackTrace(stderr: string): boolean {
+  return STACK_TRACE.test(stderr);
+}
