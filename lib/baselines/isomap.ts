@@ -14,9 +14,8 @@ import { connectComponents, squaredGeodesicRows, symmetricKnnGraph } from "./gra
 import { WorkerPool } from "./pool.ts";
 import { largestEigenpairs } from "./eigen.ts";
 import { knnGraph } from "./knn.ts";
-import { checkMatrix, type Matrix } from "./matrix.ts";
+import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { Random } from "../random.ts";
-import { UserError } from "../errors.ts";
 
 /** Options of {@link isomap}. */
 export interface IsomapOptions {
@@ -40,15 +39,8 @@ export async function isomap(x: Matrix, options: IsomapOptions = {}): Promise<Fl
   const n = x.rows;
   const k = options.neighbors ?? 5;
   const dims = options.dimensions ?? 2;
-  if (!Number.isInteger(k) || k < 1 || k >= n) {
-    throw new UserError("isomap", `neighbors must be a whole number in [1, ${n - 1}], got ${k}`);
-  }
-  if (!Number.isInteger(dims) || dims < 1 || dims >= n) {
-    throw new UserError(
-      "isomap",
-      `dimensions must be a whole number in [1, ${n - 1}], got ${dims}`,
-    );
-  }
+  wholeNumber("isomap", "neighbors", k, 1, n - 1);
+  wholeNumber("isomap", "dimensions", dims, 1, n - 1);
   const pool = await WorkerPool.create(options.threads);
   try {
     const graph = connectComponents(symmetricKnnGraph(knnGraph(x, k, { pool })), x);

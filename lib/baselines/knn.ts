@@ -15,10 +15,9 @@
  * @module
  */
 
-import { checkMatrix, type Matrix } from "./matrix.ts";
+import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { sharedFloat64, sharedInt32, type WorkerPool } from "./pool.ts";
 import { type WasmMatrix, Workspace } from "../linalg/workspace.ts";
-import { UserError } from "../errors.ts";
 
 /** The k nearest neighbours of every row, nearest first, excluding the row itself. */
 export interface KnnGraph {
@@ -63,9 +62,7 @@ export interface KnnScan {
 export function knnGraph(x: Matrix, k: number, options: { pool?: WorkerPool } = {}): KnnGraph {
   checkMatrix(x, "knn", 2);
   const { rows: n, cols } = x;
-  if (!Number.isInteger(k) || k < 1 || k >= n) {
-    throw new UserError("knn", `k must be a whole number in [1, ${n - 1}], got ${k}`);
-  }
+  wholeNumber("knn", "k", k, 1, n - 1);
   const kept = Math.min(n - 1, k + MARGIN);
   const scan: KnnScan = {
     ...augmented(x),

@@ -39,6 +39,24 @@ export function checkMatrix(x: Matrix, method: string, minRows = 2): void {
   }
 }
 
+/**
+ * `value` if it is a whole number in [min, max], else a {@link UserError}
+ * from `method` naming the option `name`.
+ */
+export function wholeNumber(
+  method: string,
+  name: string,
+  value: number,
+  min: number,
+  max = Infinity,
+): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UserError(method, `${name} must be a whole number ${range}, got ${value}`);
+  }
+  return value;
+}
+
 /** Squared Euclidean distance between rows `i` and `j` of `x`. */
 export function squaredDistance(x: Matrix, i: number, j: number): number {
   const { data, cols } = x;

@@ -9,10 +9,9 @@
  * @module
  */
 
-import { checkMatrix, type Matrix } from "./matrix.ts";
+import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { WorkerPool } from "./pool.ts";
 import { Random } from "../random.ts";
-import { UserError } from "../errors.ts";
 
 /** Options of {@link mds}; defaults are scikit-learn 1.2's. */
 export interface MdsOptions {
@@ -49,15 +48,9 @@ export async function mds(x: Matrix, options: MdsOptions = {}): Promise<Float64A
   const starts = options.starts ?? 4;
   const maxIterations = options.maxIterations ?? 300;
   const eps = options.eps ?? 1e-3;
-  if (!Number.isInteger(dims) || dims < 1) {
-    throw new UserError("MDS", `dimensions must be a whole number >= 1, got ${dims}`);
-  }
-  if (!Number.isInteger(starts) || starts < 1) {
-    throw new UserError("MDS", `starts must be a whole number >= 1, got ${starts}`);
-  }
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
-    throw new UserError("MDS", `maxIterations must be a whole number >= 1, got ${maxIterations}`);
-  }
+  wholeNumber("MDS", "dimensions", dims, 1);
+  wholeNumber("MDS", "starts", starts, 1);
+  wholeNumber("MDS", "maxIterations", maxIterations, 1);
   const random = new Random(options.seed ?? 0);
   const delta = packedDistances(x, true);
   // Every start's initial configuration, drawn up front so threads don't change the result.

@@ -14,7 +14,7 @@ import { type Affinities, type ForceArgs, tsneForces } from "./tsne_gradient.ts"
 import { sharedFloat64, sharedInt32, WorkerPool } from "./pool.ts";
 import { pca } from "./pca.ts";
 import { type KnnGraph, knnGraph } from "./knn.ts";
-import { checkMatrix, type Matrix } from "./matrix.ts";
+import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { Random } from "../random.ts";
 import { UserError } from "../errors.ts";
 
@@ -54,9 +54,7 @@ export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float6
   if (!(perplexity > 0) || perplexity >= n) {
     throw new UserError("t-SNE", `perplexity must be in (0, ${n}), got ${perplexity}`);
   }
-  if (!Number.isInteger(iterations) || iterations < 0) {
-    throw new UserError("t-SNE", `iterations must be a whole number >= 0, got ${iterations}`);
-  }
+  wholeNumber("t-SNE", "iterations", iterations, 0);
   if (!(theta >= 0)) throw new UserError("t-SNE", `theta must be >= 0, got ${theta}`);
   const random = new Random(options.seed ?? 0);
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));

@@ -13,7 +13,7 @@
  */
 
 import { type KnnGraph, knnGraph } from "./knn.ts";
-import { checkMatrix, type Matrix } from "./matrix.ts";
+import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { largestEigenpairs } from "./eigen.ts";
 import { connectedComponents, graphFromEdges } from "./graph.ts";
 import { pca } from "./pca.ts";
@@ -55,13 +55,8 @@ export async function umap(x: Matrix, options: UmapOptions = {}): Promise<Float6
   checkMatrix(x, "UMAP", 3);
   const n = x.rows;
   const neighbors = options.neighbors ?? 15;
-  if (!Number.isInteger(neighbors) || neighbors < 2 || neighbors > n) {
-    throw new UserError("UMAP", `neighbors must be a whole number in [2, ${n}], got ${neighbors}`);
-  }
-  const epochs = options.epochs ?? (n > 10000 ? 200 : 500);
-  if (!Number.isInteger(epochs) || epochs < 1) {
-    throw new UserError("UMAP", `epochs must be a whole number >= 1, got ${epochs}`);
-  }
+  wholeNumber("UMAP", "neighbors", neighbors, 2, n);
+  const epochs = wholeNumber("UMAP", "epochs", options.epochs ?? (n > 10000 ? 200 : 500), 1);
   const minDist = options.minDist ?? 0.1;
   const spread = options.spread ?? 1;
   if (!(spread > 0) || !(minDist >= 0) || minDist > spread) {
