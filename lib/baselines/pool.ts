@@ -24,12 +24,9 @@ export function sharedInt32(length: number): Int32Array {
 /** Names of the kernels {@link WorkerPool.run} can run (see `pool_worker.ts`). */
 export type TaskName = "smacofStarts" | "tsneForces" | "knnBlocks" | "squaredGeodesicRows";
 
-/**
- * A kernel: handles the items [from, to) of a run and returns a number to be
- * summed; `slot` is the thread's number (0 for the caller) for private scratch.
- */
+/** A kernel: handles the items [from, to) of a run and returns a number to be summed. */
 // deno-lint-ignore no-explicit-any
-export type Task<A = any> = (args: A, from: number, to: number, slot: number) => number | void;
+export type Task<A = any> = (args: A, from: number, to: number) => number | void;
 
 // Control block (Int32 slots): next unclaimed item, workers finished, workers failed.
 const NEXT = 0;
@@ -97,13 +94,13 @@ export class WorkerPool {
     const chunks = Math.ceil(total / chunk);
     if (this.#results.length < chunks) this.#results = sharedFloat64(chunks);
     const results = this.#results;
-    this.#workers.forEach((worker, w) =>
-      worker.postMessage({ name, args, total, chunk, control, results, slot: w + 1 })
+    this.#workers.forEach((worker) =>
+      worker.postMessage({ name, args, total, chunk, control, results })
     );
     for (;;) {
       const from = Atomics.add(control, NEXT, chunk);
       if (from >= total) break;
-      results[from / chunk] = task(args, from, Math.min(total, from + chunk), 0) ?? 0;
+      results[from / chunk] = task(args, from, Math.min(total, from + chunk)) ?? 0;
     }
     const workers = this.#workers.length;
     for (
@@ -147,7 +144,6 @@ export function serveRun(
     chunk: number;
     control: Int32Array;
     results: Float64Array;
-    slot: number;
   },
 ): void {
   const { control, total, chunk, results } = message;
@@ -156,7 +152,7 @@ export function serveRun(
       const from = Atomics.add(control, NEXT, chunk);
       if (from >= total) break;
       const to = Math.min(total, from + chunk);
-      results[from / chunk] = tasks[message.name](message.args, from, to, message.slot) ?? 0;
+      results[from / chunk] = tasks[message.name](message.args, from, to) ?? 0;
     }
   } catch (error) {
     Atomics.add(control, FAILED, 1);
