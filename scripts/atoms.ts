@@ -15,11 +15,14 @@ import {
   sublatticeFigure,
 } from "../lib/atoms/figures.ts";
 import { atomsCsv, polarizationCsv } from "../lib/atoms/tables.ts";
+import type { NeighbourRule } from "../lib/atoms/polarization.ts";
+import type { SublatticeRule } from "../lib/atoms/sublattice.ts";
 import { UserError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
 import { type Image, pixelSizeInPm } from "../lib/image.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
+import type { Command, OptionValues } from "../lib/deps.ts";
 import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
 
 /** Options of {@linkcode atomsStage}: the finder's options, the image's name and whether to draw. */
@@ -118,52 +121,90 @@ export async function atomsStage(
   return { result, atomsCsv: atomsText, parameters, extra, summary };
 }
 
+/**
+ * Add the atom finder's flags to `cmd` (all but the fit window, `--window` here
+ * and `--fit-window` in analyze, whose `--window` is the stack's).
+ */
+export function atomsFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
+    .option(
+      "--spacing <px>",
+      "lattice period in px (default: from the power spectrum)",
+      numberFlag("--spacing", 3, 1000),
+    )
+    .option(
+      "--sigma <px>",
+      "detection filter width in px (default: 0.12 x period)",
+      numberFlag("--sigma", 0.3, 100),
+    )
+    .option(
+      "--sublattice-rule <rule>",
+      "geometry (graph + contrast) or intensity (threshold)",
+      choiceFlag("--sublattice-rule", ["geometry", "intensity"] as const),
+      "geometry" as const,
+    )
+    .option(
+      "--a-brighter <bool>",
+      "A columns are the brighter ones",
+      choiceFlag("--a-brighter", ["true", "false"] as const),
+      "true" as const,
+    )
+    .option(
+      "--neighbours <rule>",
+      "A neighbours defining a B site's centre: four, pair ([110]) or auto",
+      choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
+      "auto" as const,
+    );
+}
+
+/** The values of {@linkcode atomsFlags}' flags. */
+export interface AtomsFlagValues {
+  /** Lattice period, px. */
+  spacing?: number;
+  /** Detection filter width, px. */
+  sigma?: number;
+  /** How A and B are told apart. */
+  sublatticeRule: SublatticeRule;
+  /** Whether A columns are the brighter ones. */
+  aBrighter: "true" | "false";
+  /** Which A neighbours define a B site's centre. */
+  neighbours: NeighbourRule;
+}
+
+/** The finder's options from the values of {@linkcode atomsFlags} and the fit window. */
+export function findAtomsOptions(flags: AtomsFlagValues, window: number): FindAtomsOptions {
+  return {
+    spacing: flags.spacing,
+    sigma: flags.sigma,
+    window,
+    sublatticeRule: flags.sublatticeRule,
+    aBrighter: flags.aBrighter === "true",
+    neighbours: flags.neighbours,
+  };
+}
+
 if (import.meta.main) {
   await runMain(async (track) => {
-    const cmd = program(
-      "atoms",
-      "Find atom columns, A/B sublattices and the polarisation of every B column",
+    const cmd = atomsFlags(
+      program(
+        "atoms",
+        "Find atom columns, A/B sublattices and the polarisation of every B column",
+      )
+        .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
+        .requiredOption("--out <dir>", "output folder")
+        .option(
+          "--image <n>",
+          "which image of a multi-image file (default: the largest)",
+          intFlag("--image", 0),
+        ),
     )
-      .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
-      .requiredOption("--out <dir>", "output folder")
-      .option(
-        "--image <n>",
-        "which image of a multi-image file (default: the largest)",
-        intFlag("--image", 0),
-      )
-      .option(
-        "--spacing <px>",
-        "lattice period in px (default: from the power spectrum)",
-        numberFlag("--spacing", 3, 1000),
-      )
-      .option(
-        "--sigma <px>",
-        "detection filter width in px (default: 0.12 x period)",
-        numberFlag("--sigma", 0.3, 100),
-      )
       .option(
         "--window <fraction>",
         "fit window radius, fraction of the column spacing",
         numberFlag("--window", 0.15, 1),
         0.5,
-      )
-      .option(
-        "--sublattice-rule <rule>",
-        "geometry (graph + contrast) or intensity (threshold)",
-        choiceFlag("--sublattice-rule", ["geometry", "intensity"] as const),
-        "geometry" as const,
-      )
-      .option(
-        "--a-brighter <bool>",
-        "A columns are the brighter ones",
-        choiceFlag("--a-brighter", ["true", "false"] as const),
-        "true" as const,
-      )
-      .option(
-        "--neighbours <rule>",
-        "A neighbours defining a B site's centre: four, pair ([110]) or auto",
-        choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
-        "auto" as const,
       )
       .option("--no-figures", "skip the figures");
     parseArgs(cmd);
@@ -176,12 +217,7 @@ if (import.meta.main) {
     const stage = await atomsStage(run, image, {
       source: path,
       figures: flags.figures,
-      spacing: flags.spacing,
-      sigma: flags.sigma,
-      window: flags.window,
-      sublatticeRule: flags.sublatticeRule,
-      aBrighter: flags.aBrighter === "true",
-      neighbours: flags.neighbours,
+      ...findAtomsOptions(flags, flags.window),
     });
     run.setParameters({ image: path, imageIndex: flags.image ?? null, ...stage.parameters });
     run.setExtra(stage.extra);
