@@ -80,9 +80,7 @@ export function buildQuadtree(tree: Quadtree, y: Float64Array): Quadtree {
   const toGrid = 65536 / width;
   const { codes, order, sorted } = tree;
   for (let i = 0; i < n; i++) {
-    const gx = Math.min(65535, Math.floor((y[2 * i] - minX) * toGrid));
-    const gy = Math.min(65535, Math.floor((y[2 * i + 1] - minY) * toGrid));
-    codes[i] = (spreadBits(gx) | (spreadBits(gy) << 1)) >>> 0;
+    codes[i] = mortonCode(y[2 * i] - minX, y[2 * i + 1] - minY, toGrid);
     order[i] = i;
   }
   radixSort(tree);
@@ -93,6 +91,13 @@ export function buildQuadtree(tree: Quadtree, y: Float64Array): Quadtree {
   tree.size = 0;
   buildRange(tree, 0, n, 0, width);
   return tree;
+}
+
+/** The Morton code of offsets (dx, dy) ≥ 0 from a box corner, on a 65536² grid. */
+function mortonCode(dx: number, dy: number, toGrid: number): number {
+  const gx = Math.min(65535, Math.floor(dx * toGrid));
+  const gy = Math.min(65535, Math.floor(dy * toGrid));
+  return (spreadBits(gx) | (spreadBits(gy) << 1)) >>> 0;
 }
 
 /** Spread the low 16 bits of v to the even bits of a 32-bit word. */
@@ -125,20 +130,34 @@ function radixSort(tree: Quadtree): void {
 
 /**
  * Append the subtree of sorted points [lo, hi), which share their first
- * `level` quadrant digits, to the node list; `rootWidth` is the root cell's.
+ * `level` quadrant digits, to the node list; `rootWidth` is the width of the
+ * grid their codes were taken on.
  */
-function buildRange(tree: Quadtree, lo: number, hi: number, level: number, rootWidth: number) {
+function buildRange(
+  tree: Quadtree,
+  lo: number,
+  hi: number,
+  level: number,
+  rootWidth: number,
+): void {
   const { codes, node, sorted } = tree;
+  const differ = codes[lo] ^ codes[hi - 1];
+  if (differ === 0 && hi - lo > LEAF_SIZE) {
+    // Many points in one finest cell (a far outlier squeezed the grid):
+    // take their codes again on a grid of their own box, unless they coincide.
+    const width = recode(tree, lo, hi);
+    if (width > 0) return buildRange(tree, lo, hi, 0, width);
+  }
   const c = tree.size++;
   const o = NODE_STRIDE * c;
-  const differ = codes[lo] ^ codes[hi - 1];
   if (hi - lo <= LEAF_SIZE || differ === 0) {
     let sx = 0, sy = 0;
     for (let t = lo; t < hi; t++) {
       sx += sorted[2 * t];
       sy += sorted[2 * t + 1];
     }
-    const w = rootWidth / 2 ** (differ === 0 ? 16 : level);
+    // Width 0 marks a leaf of coincident points.
+    const w = hi - lo > LEAF_SIZE ? 0 : rootWidth / 2 ** (differ === 0 ? 16 : level);
     node[o] = sx / (hi - lo);
     node[o + 1] = sy / (hi - lo);
     node[o + 2] = hi - lo;
@@ -149,7 +168,7 @@ function buildRange(tree: Quadtree, lo: number, hi: number, level: number, rootW
     return;
   }
   // The first quadrant digit (2 bits from the top) where the run's points part.
-  const split = (31 - (31 - Math.clz32(differ))) >> 1;
+  const split = Math.clz32(differ) >> 1;
   const shift = 30 - 2 * split;
   let sx = 0, sy = 0;
   for (let start = lo; start < hi;) {
@@ -169,4 +188,39 @@ function buildRange(tree: Quadtree, lo: number, hi: number, level: number, rootW
   node[o + 3] = w * w;
   tree.leafStart[c] = -1;
   tree.skip[c] = tree.size;
+}
+
+/**
+ * Give the sorted points [lo, hi) Morton codes on a grid over their own
+ * bounding box and sort them by it; returns the box's width (0 when the
+ * points coincide, and then nothing changes).
+ */
+function recode(tree: Quadtree, lo: number, hi: number): number {
+  const { codes, order, sorted } = tree;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let t = lo; t < hi; t++) {
+    minX = Math.min(minX, sorted[2 * t]);
+    maxX = Math.max(maxX, sorted[2 * t]);
+    minY = Math.min(minY, sorted[2 * t + 1]);
+    maxY = Math.max(maxY, sorted[2 * t + 1]);
+  }
+  const width = Math.max(maxX - minX, maxY - minY) * (1 + 1e-9);
+  if (!(width > 0)) return 0;
+  const m = hi - lo;
+  const newCodes = new Uint32Array(m);
+  for (let t = 0; t < m; t++) {
+    const at = lo + t;
+    newCodes[t] = mortonCode(sorted[2 * at] - minX, sorted[2 * at + 1] - minY, 65536 / width);
+  }
+  const perm = Array.from({ length: m }, (_, t) => t).sort((p, q) =>
+    newCodes[p] - newCodes[q] || order[lo + p] - order[lo + q]
+  );
+  const oldOrder = order.slice(lo, hi), oldSorted = sorted.slice(2 * lo, 2 * hi);
+  perm.forEach((from, t) => {
+    codes[lo + t] = newCodes[from];
+    order[lo + t] = oldOrder[from];
+    sorted[2 * (lo + t)] = oldSorted[2 * from];
+    sorted[2 * (lo + t) + 1] = oldSorted[2 * from + 1];
+  });
+  return width;
 }

@@ -86,7 +86,18 @@ export function repulsion(
         c++;
         continue;
       }
-      for (let s = start, end = leafEnd[c]; s < end; s++) {
+      const end = leafEnd[c];
+      if (node[o + 3] === 0) {
+        // Coincident points: one body, less the point itself if it is one of them.
+        const q = 1 / (1 + d2);
+        const mq = (node[o + 2] - (t >= start && t < end ? 1 : 0)) * q;
+        z += mq;
+        fx += mq * q * dx;
+        fy += mq * q * dy;
+        c = skip[c];
+        continue;
+      }
+      for (let s = start; s < end; s++) {
         if (s === t) continue;
         const ex = yx - sorted[2 * s], ey = yy - sorted[2 * s + 1];
         const q = 1 / (1 + ex * ex + ey * ey);
