@@ -26,6 +26,7 @@ import {
   type SubImageStack,
 } from "../lib/stack.ts";
 import { stackMosaicFigure, stackOverviewFigure } from "../lib/stack_figures.ts";
+import type { Command, OptionValues } from "../lib/deps.ts";
 import { choiceFlag, intFlag, parseArgs, program, runMain } from "./_cli.ts";
 
 /** Rows of atoms.csv on `sublattice` ("all" for every row): coordinates and row numbers. */
@@ -149,27 +150,36 @@ export async function stackStage(
   };
 }
 
+/** Add the stack's flags (window, sublattice, centring, scaling) to `cmd`; shared with analyze. */
+export function stackFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
+    .option("--window <px>", "window side in px", intFlag("--window", 4, 1024), 48)
+    .option("--sublattice <name>", "sublattice to centre on (A, B, or all)", "B")
+    .option(
+      "--centring <how>",
+      "bilinear (sub-pixel, default) or integer (AtomAI)",
+      choiceFlag("--centring", CENTRINGS),
+      "bilinear" as Centring,
+    )
+    .option(
+      "--normalize <how>",
+      "minmax to [0,1] (default), max (divide by the maximum), zscore or none",
+      choiceFlag("--normalize", NORMALIZATIONS),
+      "minmax" as Normalization,
+    )
+    .option("--per-window", "normalise each window on its own instead of the whole stack");
+}
+
 if (import.meta.main) {
   await runMain(async (track) => {
-    const cmd = program("stack", "Cut windows centred on the atoms of one sublattice")
-      .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hspy)")
-      .requiredOption("--atoms <csv>", "atoms.csv with columns x,y[,sublattice]")
-      .requiredOption("--out <dir>", "output folder")
-      .option("--window <px>", "window side in px", intFlag("--window", 4, 1024), 48)
-      .option("--sublattice <name>", "sublattice to centre on (A, B, or all)", "B")
-      .option(
-        "--centring <how>",
-        "bilinear (sub-pixel, default) or integer (AtomAI)",
-        choiceFlag("--centring", CENTRINGS),
-        "bilinear" as Centring,
-      )
-      .option(
-        "--normalize <how>",
-        "minmax to [0,1] (default), max (divide by the maximum), zscore or none",
-        choiceFlag("--normalize", NORMALIZATIONS),
-        "minmax" as Normalization,
-      )
-      .option("--per-window", "normalise each window on its own instead of the whole stack")
+    const cmd = stackFlags(
+      program("stack", "Cut windows centred on the atoms of one sublattice")
+        .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hspy)")
+        .requiredOption("--atoms <csv>", "atoms.csv with columns x,y[,sublattice]")
+        .requiredOption("--out <dir>", "output folder"),
+    )
       .option("--no-figures", "skip the figures");
     parseArgs(cmd);
     const flags = cmd.opts();
