@@ -72,6 +72,8 @@ export interface TrainFlags {
   holdout?: number;
   /** Prior width of the angle. */
   anglePrior?: number;
+  /** Shift per unit of dx, dy, in grid units (AtomAI's translation prior, 0.1). */
+  translationPrior?: number;
   /** AtomAI's model and training exactly (encoder, decoder, K and translation as flagged). */
   reference?: boolean;
   /** Rotation equivariance of the encoder: 1, 2 or 4 (default 4; 1 with `reference`). */
@@ -91,6 +93,7 @@ export function trainSettings(
     decoder: flags.decoder ?? (flags.reference ? "faithful" : "fast"),
     translation: flags.translation,
     ...(flags.anglePrior !== undefined ? { anglePrior: flags.anglePrior } : {}),
+    ...(flags.translationPrior !== undefined ? { translationScale: flags.translationPrior } : {}),
   });
   const base = flags.reference ? REFERENCE_TRAINING : DEFAULT_TRAINING;
   const training = makeTrainOptions({
@@ -313,6 +316,11 @@ if (import.meta.main) {
         "--angle-prior <rad>",
         "prior width p of the angle",
         numberFlag("--angle-prior", 1e-3, 10),
+      )
+      .option(
+        "--translation-prior <s>",
+        "shift in window half-widths per unit of the dx, dy latents (AtomAI: 0.1)",
+        numberFlag("--translation-prior", 1e-4, 10),
       )
       .option(
         "--rotations <n>",
