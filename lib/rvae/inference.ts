@@ -81,7 +81,8 @@ export function encodeStack(
   const latents = latentCount(config);
   const mean = new Float32Array(count * latents);
   const sd = new Float32Array(count * latents);
-  const batchSize = options.batchSize ?? 256;
+  // The conv encoder holds size² × 128 activations per window (and per turn): smaller batches.
+  const batchSize = options.batchSize ?? (config.encoder === "conv" ? 16 : 256);
   const { offset, scale } = model.normalization;
   for (let start = 0; start < count; start += batchSize) {
     const rows = Math.min(batchSize, count - start);
