@@ -7,7 +7,8 @@
  * - `latent_gmm`: a Gaussian mixture on (cos φ, sin φ, content), its clusters
  *   in latent space and, with positions, in real space (Fig 2h-i, 7);
  * - with positions (`stack.csv`): real-space maps `map_angle`, `map_shift`,
- *   `map_z1`, `map_z2` in amplitude-phase colours, the angle as hue (Fig 2a-d, 6).
+ *   `map_dx`, `map_dy`, `map_z1`, `map_z2` in amplitude-phase colours, the
+ *   angle as hue (Fig 2a-d, 6).
  *
  * @module
  */
@@ -208,6 +209,18 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
         ),
       ],
     ];
+    maps.push(
+      [
+        "map_dx",
+        "dx (chroma: |dx|), angle (hue)",
+        Float64Array.from({ length: n }, (_, i) => encoding.shiftPixels[2 * i]),
+      ],
+      [
+        "map_dy",
+        "dy (chroma: |dy|), angle (hue)",
+        Float64Array.from({ length: n }, (_, i) => encoding.shiftPixels[2 * i + 1]),
+      ],
+    );
     if (z1) maps.push(["map_z1", "z1 (chroma), angle (hue)", z1]);
     if (z2) maps.push(["map_z2", "z2 (chroma), angle (hue)", z2]);
     for (const [name, title, values] of maps) {
