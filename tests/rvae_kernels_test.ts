@@ -114,6 +114,32 @@ Deno.test("Sum over leading axes matches cpu; other reductions unchanged", async
   await compare("sum small", [input(7, [4, 3])], (x) => tf.sum(x, 0));
 });
 
+Deno.test("GatherV2 matches cpu on every axis; out-of-range indices throw", async () => {
+  const x = input(17, [3, 4, 5]);
+  const indices = [4, 0, 2, 2];
+  for (const axis of [0, 1, 2]) {
+    const valid = indices.map((i) => i % x.shape[axis]);
+    await compare(
+      `gather axis ${axis}`,
+      [x],
+      (t) => tf.gather(t, tf.tensor1d(valid, "int32"), axis),
+    );
+  }
+  await compare(
+    "gather 2-D indices",
+    [x],
+    (t) => tf.gather(t, tf.tensor2d([1, 0, 3, 3], [2, 2], "int32"), 1),
+  );
+  await tf.setBackend("wasm");
+  let threw = false;
+  try {
+    tf.gather(tf.zeros([2, 3]), tf.tensor1d([3], "int32"), 1);
+  } catch {
+    threw = true;
+  }
+  assert(threw, "index 3 of an axis of 3 must throw");
+});
+
 Deno.test("Tanh matches cpu to float32 rounding, including saturation", async () => {
   const data = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 100);
   await compare("tanh", [{ shape: [data.length], data }], (x) => tf.tanh(x), 2e-7);

@@ -7,6 +7,7 @@
 import { BATCH_MAT_MUL } from "./batch_mat_mul.ts";
 import { SAMPLE_BILINEAR_KERNELS } from "./bilinear.ts";
 import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./conv2d_backprop.ts";
+import { GATHER_V2 } from "./gather.ts";
 import { SUM } from "./sum.ts";
 import { TANH } from "./tanh.ts";
 import type { KernelReplacement } from "./register.ts";
@@ -21,6 +22,7 @@ export const WASM_MISSING: readonly KernelReplacement[] = [CONV2D_BACKPROP_FILTE
 export const WASM_REPLACEMENTS: readonly KernelReplacement[] = [
   BATCH_MAT_MUL,
   CONV2D_BACKPROP_INPUT,
+  GATHER_V2,
   SUM,
   TANH,
 ];

@@ -44,37 +44,59 @@ export function sampleBilinear(
   return tf.engine().runKernel(SAMPLE, { images, cols, rows }, { padding }) as tf.Tensor2D;
 }
 
-/**
- * The flat offset (within one image) of pixel (row, col), or -1 when it is
- * outside and padding is "zeros"; with "border" the indices are clamped.
- */
-function neighbour(height: number, width: number, border: boolean) {
-  return (row: number, col: number): number => {
-    if (border) {
-      row = row < 0 ? 0 : row >= height ? height - 1 : row;
-      col = col < 0 ? 0 : col >= width ? width - 1 : col;
-    } else if (row < 0 || row >= height || col < 0 || col >= width) return -1;
-    return row * width + col;
-  };
+/** Each point's four neighbours (flat indices into the batch, −1 outside) and fractions. */
+interface Corners {
+  /** Indices of the (r0, c0), (r0, c0+1), (r0+1, c0), (r0+1, c0+1) neighbours, 4 per point. */
+  index: Int32Array;
+  /** Fractional column offset from c0, per point. */
+  fc: Float32Array;
+  /** Fractional row offset from r0, per point. */
+  fr: Float32Array;
 }
 
-/** Visit each point: its flat index, its image's offset, its top-left neighbour and fractions. */
-function forEachCorner(
+/**
+ * The neighbours of every point. With "border" padding each index is clamped
+ * into the image; with "zeros" an outside neighbour is −1 (reads 0).
+ */
+function corners(
   shape: { batch: number; height: number; width: number; points: number },
   cols: Float32Array,
   rows: Float32Array,
-  visit: (i: number, base: number, c0: number, r0: number, fc: number, fr: number) => void,
-): void {
+  border: boolean,
+): Corners {
   const { batch, height, width, points } = shape;
+  const n = batch * points;
+  const index = new Int32Array(4 * n), fc = new Float32Array(n), fr = new Float32Array(n);
+  const lastRow = height - 1, lastCol = width - 1;
   for (let b = 0; b < batch; b++) {
     const base = b * height * width;
     for (let p = 0; p < points; p++) {
       const i = b * points + p;
       const c = cols[i], r = rows[i];
       const c0 = Math.floor(c), r0 = Math.floor(r);
-      visit(i, base, c0, r0, c - c0, r - r0);
+      fc[i] = c - c0;
+      fr[i] = r - r0;
+      let ca = c0, cb = c0 + 1, ra = r0, rb = r0 + 1;
+      if (border) {
+        ca = ca < 0 ? 0 : ca > lastCol ? lastCol : ca;
+        cb = cb < 0 ? 0 : cb > lastCol ? lastCol : cb;
+        ra = ra < 0 ? 0 : ra > lastRow ? lastRow : ra;
+        rb = rb < 0 ? 0 : rb > lastRow ? lastRow : rb;
+        index[4 * i] = base + ra * width + ca;
+        index[4 * i + 1] = base + ra * width + cb;
+        index[4 * i + 2] = base + rb * width + ca;
+        index[4 * i + 3] = base + rb * width + cb;
+      } else {
+        const caIn = ca >= 0 && ca <= lastCol, cbIn = cb >= 0 && cb <= lastCol;
+        const raIn = ra >= 0 && ra <= lastRow, rbIn = rb >= 0 && rb <= lastRow;
+        index[4 * i] = raIn && caIn ? base + ra * width + ca : -1;
+        index[4 * i + 1] = raIn && cbIn ? base + ra * width + cb : -1;
+        index[4 * i + 2] = rbIn && caIn ? base + rb * width + ca : -1;
+        index[4 * i + 3] = rbIn && cbIn ? base + rb * width + cb : -1;
+      }
     }
   }
+  return { index, fc, fr };
 }
 
 interface SampleArgs {
@@ -83,51 +105,72 @@ interface SampleArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+function shapeOf(images: tf.TensorInfo, cols: tf.TensorInfo) {
+  const [batch, height, width] = images.shape as [number, number, number];
+  return { batch, height, width, points: cols.shape[1] as number };
+}
+
 function sampleKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo {
   const { images, cols, rows } = requireInputs(inputs, ["images", "cols", "rows"]);
-  const [batch, height, width] = images.shape as [number, number, number];
-  const points = cols.shape[1] as number;
-  const out = allocateFloats(backend, [batch, points]);
-  const img = floatView(backend, images), c = floatView(backend, cols);
-  const r = floatView(backend, rows), y = floatView(backend, out);
-  const index = neighbour(height, width, attrs?.padding !== "zeros");
-  const at = (base: number, row: number, col: number) => {
-    const k = index(row, col);
-    return k < 0 ? 0 : img[base + k];
-  };
-  forEachCorner({ batch, height, width, points }, c, r, (i, base, c0, r0, fc, fr) => {
-    const top = at(base, r0, c0) * (1 - fc) + at(base, r0, c0 + 1) * fc;
-    const bottom = at(base, r0 + 1, c0) * (1 - fc) + at(base, r0 + 1, c0 + 1) * fc;
-    y[i] = top * (1 - fr) + bottom * fr;
-  });
+  const shape = shapeOf(images, cols);
+  const out = allocateFloats(backend, [shape.batch, shape.points]);
+  const img = floatView(backend, images), y = floatView(backend, out);
+  const { index, fc, fr } = corners(
+    shape,
+    floatView(backend, cols),
+    floatView(backend, rows),
+    attrs?.padding !== "zeros",
+  );
+  for (let i = 0; i < y.length; i++) {
+    const k00 = index[4 * i], k01 = index[4 * i + 1], k10 = index[4 * i + 2];
+    const k11 = index[4 * i + 3];
+    const v00 = k00 < 0 ? 0 : img[k00], v01 = k01 < 0 ? 0 : img[k01];
+    const v10 = k10 < 0 ? 0 : img[k10], v11 = k11 < 0 ? 0 : img[k11];
+    const top = v00 + fc[i] * (v01 - v00), bottom = v10 + fc[i] * (v11 - v10);
+    y[i] = top + fr[i] * (bottom - top);
+  }
   return out;
 }
 
 function sampleGradKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo[] {
   const { images, cols, rows, dy } = requireInputs(inputs, ["images", "cols", "rows", "dy"]);
-  const [batch, height, width] = images.shape as [number, number, number];
-  const points = cols.shape[1] as number;
-  const dImagesInfo = allocateFloats(backend, [batch, height, width]);
-  const dColsInfo = allocateFloats(backend, [batch, points]);
-  const dRowsInfo = allocateFloats(backend, [batch, points]);
-  const img = floatView(backend, images), c = floatView(backend, cols);
-  const r = floatView(backend, rows), g = floatView(backend, dy);
+  const shape = shapeOf(images, cols);
+  const dImagesInfo = allocateFloats(backend, images.shape);
+  const dColsInfo = allocateFloats(backend, cols.shape);
+  const dRowsInfo = allocateFloats(backend, rows.shape);
+  const img = floatView(backend, images), g = floatView(backend, dy);
   const dImages = floatView(backend, dImagesInfo);
   const dCols = floatView(backend, dColsInfo), dRows = floatView(backend, dRowsInfo);
-  const index = neighbour(height, width, attrs?.padding !== "zeros");
-  forEachCorner({ batch, height, width, points }, c, r, (i, base, c0, r0, fc, fr) => {
-    const gi = g[i];
-    const k00 = index(r0, c0), k01 = index(r0, c0 + 1);
-    const k10 = index(r0 + 1, c0), k11 = index(r0 + 1, c0 + 1);
-    const v00 = k00 < 0 ? 0 : img[base + k00], v01 = k01 < 0 ? 0 : img[base + k01];
-    const v10 = k10 < 0 ? 0 : img[base + k10], v11 = k11 < 0 ? 0 : img[base + k11];
-    if (k00 >= 0) dImages[base + k00] += gi * (1 - fc) * (1 - fr);
-    if (k01 >= 0) dImages[base + k01] += gi * fc * (1 - fr);
-    if (k10 >= 0) dImages[base + k10] += gi * (1 - fc) * fr;
-    if (k11 >= 0) dImages[base + k11] += gi * fc * fr;
-    dCols[i] = gi * ((1 - fr) * (v01 - v00) + fr * (v11 - v10));
-    dRows[i] = gi * ((1 - fc) * (v10 - v00) + fc * (v11 - v01));
-  });
+  const { index, fc, fr } = corners(
+    shape,
+    floatView(backend, cols),
+    floatView(backend, rows),
+    attrs?.padding !== "zeros",
+  );
+  for (let i = 0; i < g.length; i++) {
+    const gi = g[i], a = fc[i], b = fr[i];
+    const k00 = index[4 * i], k01 = index[4 * i + 1], k10 = index[4 * i + 2];
+    const k11 = index[4 * i + 3];
+    let v00 = 0, v01 = 0, v10 = 0, v11 = 0;
+    if (k00 >= 0) {
+      v00 = img[k00];
+      dImages[k00] += gi * (1 - a) * (1 - b);
+    }
+    if (k01 >= 0) {
+      v01 = img[k01];
+      dImages[k01] += gi * a * (1 - b);
+    }
+    if (k10 >= 0) {
+      v10 = img[k10];
+      dImages[k10] += gi * (1 - a) * b;
+    }
+    if (k11 >= 0) {
+      v11 = img[k11];
+      dImages[k11] += gi * a * b;
+    }
+    dCols[i] = gi * ((1 - b) * (v01 - v00) + b * (v11 - v10));
+    dRows[i] = gi * ((1 - a) * (v10 - v00) + a * (v11 - v01));
+  }
   return [dImagesInfo, dColsInfo, dRowsInfo];
 }
 
