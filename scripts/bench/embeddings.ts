@@ -5,8 +5,9 @@
  * Barnes-Hut TSNE(perplexity 30, 1,000 iterations, init pca) on all 5,000
  * rows, Isomap(k=5) and MDS(SMACOF, 4 starts, 300 iterations) on the first
  * 2,000; UMAP (15 neighbours, 500 epochs) on all 5,000 has no scikit-learn
- * counterpart and is timed alone. ferrovae runs on one thread and on two;
- * each side runs once per method, interleaved, so both meet the same load.
+ * counterpart and is timed alone. ferrovae runs on one thread and on two,
+ * scikit-learn with its default threads and limited to one; each runs once
+ * per method, interleaved, so all meet the same load.
  * Quality is measured the same way for both: the share of each point's 10
  * nearest neighbours kept in 2-D (t-SNE, UMAP), Kruskal stress-1 (MDS), and
  * the correlation between the two Isomap embeddings' pairwise distances
@@ -118,30 +119,37 @@ export async function run(): Promise<void> {
   };
   const pad = (s: string, n: number) => s.padEnd(n);
   console.log(
-    pad("method", 8) + pad("1 thread", 11) + pad("2 threads", 11) + pad("scikit-learn", 14) +
-      pad("ratio", 7) + pad("target", 8) + pad("CPU s (1 | 2 | sklearn)", 25) +
-      "quality (ferrovae | scikit-learn)",
+    pad("method", 8) + pad("1 thread", 10) + pad("2 threads", 11) + pad("sklearn", 10) +
+      pad("sklearn 1t", 12) + pad("ratio", 7) + pad("ratio 1t", 10) + pad("target", 8) +
+      pad("CPU s (1 | 2 | sk | sk 1t)", 28) + "quality (ferrovae | scikit-learn)",
   );
   for (const m of Object.keys(methods) as Method[]) {
     const [one, oneCpu] = await timed(() => methods[m](1));
     const [two, twoCpu, y] = await timed(() => methods[m](2));
-    let sk: { seconds: number; cpu: number } | undefined;
+    const sk: { seconds: number; cpu: number }[] = [];
     let skY: Float64Array | undefined;
     if (!("missing" in python) && IN_SKLEARN.has(m)) {
-      const [line] = await runJsonLines(python.python, script, [dataPath, DIR, m]);
-      sk = { seconds: line.seconds as number, cpu: line.cpu as number };
+      for (const extra of [[], ["--one-thread"]]) {
+        const [line] = await runJsonLines(python.python, script, [dataPath, DIR, ...extra, m]);
+        sk.push({ seconds: line.seconds as number, cpu: line.cpu as number });
+      }
       const out = decodeNpy(await Deno.readFile(`${DIR}/sklearn_${m}.npy`), "sklearn output");
       skY = Float64Array.from(out.data as Float64Array);
     }
-    const best = Math.min(one, two);
-    const cpu = [oneCpu, twoCpu, sk?.cpu].map((c) => c === undefined ? "-" : c.toFixed(1));
+    const cpu = [oneCpu, twoCpu, sk[0]?.cpu, sk[1]?.cpu].map((c) =>
+      c === undefined ? "-" : c.toFixed(1)
+    );
+    const seconds = (t: number | undefined) => t === undefined ? "-" : `${t.toFixed(2)} s`;
+    const ratio = (a: number, b: number | undefined) => b ? `${(a / b).toFixed(2)}x` : "-";
     console.log(
-      pad(m, 8) + pad(`${one.toFixed(2)} s`, 11) + pad(`${two.toFixed(2)} s`, 11) +
-        pad(sk ? `${sk.seconds.toFixed(2)} s` : "-", 14) +
-        pad(sk ? `${(best / sk.seconds).toFixed(2)}x` : "-", 7) +
-        pad(TARGETS[m] ? `${TARGETS[m]} s` : "-", 8) +
-        pad(cpu.join(" | "), 25) + quality[m](y, skY) + (skY ? ` | ${quality[m](skY, y)}` : ""),
+      pad(m, 8) + pad(seconds(one), 10) + pad(seconds(two), 11) + pad(seconds(sk[0]?.seconds), 10) +
+        pad(seconds(sk[1]?.seconds), 12) + pad(ratio(Math.min(one, two), sk[0]?.seconds), 7) +
+        pad(ratio(one, sk[1]?.seconds), 10) + pad(TARGETS[m] ? `${TARGETS[m]} s` : "-", 8) +
+        pad(cpu.join(" | "), 28) + quality[m](y, skY) + (skY ? ` | ${quality[m](skY, y)}` : ""),
     );
   }
-  console.log("ratio: best ferrovae wall time / scikit-learn wall time, same data, same run");
+  console.log(
+    "ratio: best ferrovae wall time / scikit-learn's (default threads); ratio 1t: both on one " +
+      "thread. Same data, same run.",
+  );
 }
