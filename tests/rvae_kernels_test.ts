@@ -3,6 +3,7 @@
 
 import { tf } from "../lib/deps.ts";
 import { initBackend } from "../lib/rvae/backend.ts";
+import { adamUpdate } from "../lib/rvae/kernels/adam.ts";
 import { sampleBilinear } from "../lib/rvae/kernels/bilinear.ts";
 import { ensureGradients } from "../lib/rvae/gradients.ts";
 import { Random } from "../lib/random.ts";
@@ -291,3 +292,35 @@ for (const padding of ["zeros", "border"] as const) {
     check(gR, 2, "d/drows");
   });
 }
+
+Deno.test("adamUpdate equals Adam written op by op, on cpu and wasm, over several steps", async () => {
+  const [lr, beta1, beta2, epsilon] = [1e-2, 0.9, 0.999, 1e-8];
+  const shape = [37, 5];
+  for (const backend of ["cpu", "wasm"]) {
+    await tf.setBackend(backend);
+    let [p, m, v] = [tf.tensor(randomArray(18, 185), shape), tf.zeros(shape), tf.zeros(shape)];
+    let [pRef, mRef, vRef] = [p.clone(), m.clone(), v.clone()];
+    for (let step = 1; step <= 3; step++) {
+      const g = tf.tensor(randomArray(19, 185), shape); // the same gradient every step
+      const stepSize = lr / (1 - beta1 ** step);
+      const rootCorrection2 = Math.sqrt(1 - beta2 ** step);
+      [p, m, v] = adamUpdate(p, { m, v }, g, { stepSize, rootCorrection2, beta1, beta2, epsilon });
+      mRef = tf.add(tf.mul(mRef, beta1), tf.mul(g, 1 - beta1));
+      vRef = tf.add(tf.mul(vRef, beta2), tf.mul(tf.square(g), 1 - beta2));
+      const denominator = tf.add(tf.div(tf.sqrt(vRef), rootCorrection2), epsilon);
+      pRef = tf.sub(pRef, tf.mul(tf.div(mRef, denominator), stepSize));
+    }
+    for (const [a, b, what] of [[p, pRef, "param"], [m, mRef, "m"], [v, vRef, "v"]] as const) {
+      assertClose(
+        a.dataSync() as Float32Array,
+        b.dataSync() as Float32Array,
+        1e-6,
+        `${backend} ${what}`,
+      );
+    }
+    // With a constant gradient each step moves every parameter by about lr (Adam is scale-free).
+    const moved = tf.sub(p, tf.tensor(randomArray(18, 185), shape)).dataSync();
+    assert(moved.every((d) => Math.abs(d) > 2.9 * lr && Math.abs(d) < 3.01 * lr), "3 steps of lr");
+  }
+  await tf.setBackend("wasm");
+});

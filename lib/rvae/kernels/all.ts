@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ADAM_KERNELS } from "./adam.ts";
 import { BATCH_MAT_MUL } from "./batch_mat_mul.ts";
 import { SAMPLE_BILINEAR_KERNELS } from "./bilinear.ts";
 import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./conv2d_backprop.ts";
@@ -13,7 +14,10 @@ import { TANH } from "./tanh.ts";
 import type { KernelReplacement } from "./register.ts";
 
 /** ferrovae's own ops, implemented for every backend it supports. */
-export const OWN_KERNELS: readonly KernelReplacement[] = [...SAMPLE_BILINEAR_KERNELS];
+export const OWN_KERNELS: readonly KernelReplacement[] = [
+  ...SAMPLE_BILINEAR_KERNELS,
+  ...ADAM_KERNELS,
+];
 
 /** Kernels tfjs's wasm backend lacks (training a conv encoder needs them). */
 export const WASM_MISSING: readonly KernelReplacement[] = [CONV2D_BACKPROP_FILTER];
