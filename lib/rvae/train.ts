@@ -11,7 +11,15 @@
  * on the same backend.
  *
  * For benchmarks: {@linkcode trainStep} is one optimisation step on one
- * batch; {@linkcode sampleNoise} makes its reparameterisation noise.
+ * batch; {@linkcode sampleNoise} makes its reparameterisation noise:
+ *
+ * ```ts
+ * await initBackend();
+ * const model = createRvae(makeConfig(48, { encoder: "mlp", decoder: "fast" }), { seed: 0 });
+ * const adam = new Adam(model.variables, 1e-3);
+ * const noise = sampleNoise(new Random(0), 32, latentCount(model.config));
+ * trainStep(model, batch, adam, { noise }); // batch: [32, 48·48] normalised windows
+ * ```
  *
  * @module
  */
