@@ -54,12 +54,12 @@ function randomMatrix(rows: number, cols: number, seed: number): Matrix {
 }
 
 Deno.test("knn: equals a full sort of all distances, on one thread and on two", async () => {
-  const x = randomMatrix(301, 7, 1);
+  const x = randomMatrix(1100, 7, 1); // three row blocks: shared between threads
   const k = 6;
   const pool = await WorkerPool.create(2);
   try {
     for (const g of [knnGraph(x, k), knnGraph(x, k, { pool })]) {
-      for (const i of [0, 1, 150, 299, 300]) {
+      for (const i of [0, 1, 511, 512, 1099]) {
         const all = Array.from({ length: x.rows }, (_, j) => j).filter((j) => j !== i)
           .map((j) => {
             let s = 0;
@@ -76,7 +76,7 @@ Deno.test("knn: equals a full sort of all distances, on one thread and on two", 
   } finally {
     pool.close();
   }
-  assertThrows(() => knnGraph(x, 301), UserError, "k must be");
+  assertThrows(() => knnGraph(x, 1100), UserError, "k must be");
   assertThrows(
     () => knnGraph({ data: new Float32Array([0, NaN, 1, 2]), rows: 2, cols: 2 }, 1),
     UserError,

@@ -73,7 +73,9 @@ export function knnGraph(x: Matrix, k: number, options: { pool?: WorkerPool } = 
     heapI: sharedInt32(n * kept).fill(-1),
   };
   const blocks = Math.ceil(n / BLOCK);
-  if (options.pool) options.pool.run("knnBlocks", knnBlocks, scan, blocks, 1);
+  // Every block costs the same, so each thread takes one even share (one upload each).
+  const share = Math.ceil(blocks / (options.pool?.threads ?? 1));
+  if (options.pool) options.pool.run("knnBlocks", knnBlocks, scan, blocks, share);
   else knnBlocks(scan, 0, blocks);
   return rerank(x, scan, k);
 }
@@ -106,12 +108,13 @@ function augmented(x: Matrix): { left: Float32Array; right: Float32Array } {
 export function knnBlocks(scan: KnnScan, from: number, to: number): void {
   const { n, cols } = scan;
   const ws = Workspace.single();
-  const left = ws.upload(scan.left, n, cols);
+  const first = from * BLOCK, last = Math.min(n, to * BLOCK);
+  const left = ws.upload(scan.left.subarray(first * cols, last * cols), last - first, cols);
   const right = ws.upload(scan.right, n, cols);
   const product = ws.matrix(BLOCK, BLOCK);
   for (let b = from; b < to; b++) {
     const i0 = b * BLOCK;
-    const a = rowsOf(left, i0, Math.min(BLOCK, n - i0));
+    const a = rowsOf(left, i0 - first, Math.min(BLOCK, n - i0));
     for (let j0 = 0; j0 < n; j0 += BLOCK) {
       const other = rowsOf(right, j0, Math.min(BLOCK, n - j0));
       ws.productNTInto(a, other, product);

@@ -55,7 +55,19 @@ export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float6
     throw new UserError("t-SNE", `perplexity must be in (0, ${n}), got ${perplexity}`);
   }
   wholeNumber("t-SNE", "iterations", iterations, 0);
-  if (!(theta >= 0)) throw new UserError("t-SNE", `theta must be >= 0, got ${theta}`);
+  const exaggerationIterations = wholeNumber(
+    "t-SNE",
+    "exaggerationIterations",
+    options.exaggerationIterations ?? 250,
+    0,
+  );
+  const learningRate = options.learningRate ?? Math.max(n / exaggeration / 4, 50);
+  for (const [name, value] of [["theta", theta], ["earlyExaggeration", exaggeration]] as const) {
+    if (!(value >= 0)) throw new UserError("t-SNE", `${name} must be >= 0, got ${value}`);
+  }
+  if (!(learningRate > 0)) {
+    throw new UserError("t-SNE", `learningRate must be > 0, got ${learningRate}`);
+  }
   const random = new Random(options.seed ?? 0);
   const k = Math.min(n - 1, Math.floor(3 * perplexity + 1));
   const y = sharedFloat64(2 * n);
@@ -65,9 +77,9 @@ export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float6
     const p = affinities(knnGraph(x, k, { pool }), perplexity);
     optimise(p, y, pool, {
       iterations,
-      exaggerationIterations: options.exaggerationIterations ?? 250,
+      exaggerationIterations,
       exaggeration,
-      learningRate: options.learningRate ?? Math.max(n / exaggeration / 4, 50),
+      learningRate,
       theta,
     });
   } finally {
