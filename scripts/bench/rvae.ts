@@ -3,12 +3,14 @@
  * 48 x 48 windows, for each encoder (mlp, conv) x decoder (fast, faithful)
  * of ferrovae's model (its defaults otherwise) and for AtomAI's exact
  * architecture (`--reference`), on each backend (wasm, cpu; wasm also with
+ * one helper worker, i.e. two threads (lib/rvae/parallel.ts), and with
  * tfjs's stock kernels for the default configuration), using the model's own
  * `trainStep`, each configuration in its own process; beside it the
  * same-run PyTorch reference (scripts/bench/rvae_reference.py, run before
  * and after ours with two threads when Debian's python3-torch is installed)
  * and our ratio to it. Throughput is wall-clock; "cpu-time" divides by the
- * process's CPU time instead, which is steadier on a shared machine.
+ * process's CPU time (all its threads) instead, which is steadier on a
+ * shared machine.
  *
  * @module
  */
@@ -25,7 +27,8 @@ import {
   makeConfig,
   REFERENCE_CONFIG,
 } from "../../lib/rvae/config.ts";
-import { createRvae, disposeRvae } from "../../lib/rvae/model.ts";
+import { createRvae, disposeRvae, PLAIN_SCHEDULE } from "../../lib/rvae/model.ts";
+import { GradientWorkers } from "../../lib/rvae/parallel.ts";
 import { sampleNoise, trainStep } from "../../lib/rvae/train.ts";
 
 const SIZE = 48;
@@ -51,10 +54,16 @@ interface Case {
   decoder: DecoderKind;
   /** AtomAI's architecture (REFERENCE_CONFIG) instead of ferrovae's defaults. */
   reference: boolean;
+  /** Helper workers computing part of each batch's gradient (0: this thread only). */
+  helpers: number;
 }
 
-/** Time training steps of one configuration: one warm-up, then at least `seconds` (and `minSteps`). */
-function measure(c: Case, seconds: number, minSteps: number): Throughput {
+/**
+ * Time training steps of one configuration: one warm-up, then at least
+ * `seconds` (and `minSteps`). With helpers the step is the pool's gradient
+ * then Adam (trainStep's non-finite guard left out: a sum over the gradients).
+ */
+async function measure(c: Case, seconds: number, minSteps: number): Promise<Throughput> {
   const base = c.reference ? REFERENCE_CONFIG : {};
   const config = makeConfig(SIZE, { ...base, encoder: c.encoder, decoder: c.decoder });
   const model = createRvae(config, { seed: 1 });
@@ -65,22 +74,35 @@ function measure(c: Case, seconds: number, minSteps: number): Throughput {
     Float32Array.from({ length: BATCH * SIZE * SIZE }, () => dataRandom.uniform()),
     [BATCH, SIZE * SIZE],
   );
-  const step = () => {
+  const pool = c.helpers > 0
+    ? await GradientWorkers.start(model, {
+      helpers: c.helpers,
+      backend: { backend: c.backend, stockKernels: c.stockKernels },
+    })
+    : null;
+  const step = async () => {
     const noise = sampleNoise(random, BATCH, latentCount(config));
-    trainStep(model, batch, optimizer, { noise });
+    if (pool) {
+      const { grads } = await pool.gradients(model, batch, noise, PLAIN_SCHEDULE);
+      optimizer.apply(model.variables, grads);
+      tf.dispose(Object.values(grads));
+    } else {
+      trainStep(model, batch, optimizer, { noise });
+    }
     noise.dispose();
   };
-  step();
+  await step();
   let steps = 0;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   while (steps < minSteps || performance.now() - start < seconds * 1000) {
-    step();
+    await step();
     steps++;
   }
   const wallSeconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  pool?.terminate();
   batch.dispose();
   optimizer.dispose();
   disposeRvae(model);
@@ -105,8 +127,9 @@ async function reference(): Promise<{ mlp: number; conv: number; torch: string }
   }
 }
 
+const WIDTHS = [10, 8, 8, 9, 9];
 const row = (cells: string[]) =>
-  cells.map((c, i) => i < 4 ? c.padEnd(i === 3 ? 10 : 8) : c.padStart(9)).join(" ");
+  cells.map((c, i) => i < WIDTHS.length ? c.padEnd(WIDTHS[i]) : c.padStart(9)).join(" ");
 
 /** Measure one configuration in a fresh process (memory and JIT state do not carry over). */
 async function measureInChild(c: Case): Promise<Throughput> {
@@ -125,23 +148,36 @@ export async function run(): Promise<void> {
   const plan: Case[] = [];
   for (const backend of ["wasm", "cpu"] as const) {
     for (const encoder of ["mlp", "conv"] as const) {
+      const base = { backend, stockKernels: false, encoder, helpers: 0 };
       for (const decoder of ["fast", "faithful"] as const) {
-        plan.push({ backend, stockKernels: false, encoder, decoder, reference: false });
+        plan.push({ ...base, decoder, reference: false });
+        if (backend === "wasm") plan.push({ ...base, decoder, reference: false, helpers: 1 });
       }
-      plan.push({ backend, stockKernels: false, encoder, decoder: "faithful", reference: true });
+      plan.push({ ...base, decoder: "faithful", reference: true });
+      if (backend === "wasm") {
+        plan.push({ ...base, decoder: "faithful", reference: true, helpers: 1 });
+      }
     }
     if (backend === "wasm") {
-      plan.push({ backend, stockKernels: true, encoder: "mlp", decoder: "fast", reference: false });
+      plan.push({
+        backend,
+        stockKernels: true,
+        encoder: "mlp",
+        decoder: "fast",
+        reference: false,
+        helpers: 0,
+      });
     }
   }
   const label = (c: Case) => [
     c.backend + (c.stockKernels ? "-stock" : ""),
+    String(1 + c.helpers),
     c.encoder,
     c.decoder,
     c.reference ? "AtomAI" : "ferrovae",
   ];
   console.log(`rVAE training, batch ${BATCH}, ${SIZE} x ${SIZE}, images/s`);
-  console.log(row(["backend", "encoder", "decoder", "model", "img/s", "cpu-time"]));
+  console.log(row(["backend", "threads", "encoder", "decoder", "model", "img/s", "cpu-time"]));
   const results: { c: Case; result: Throughput }[] = [];
   for (const c of plan) {
     const result = await measureInChild(c);
@@ -164,7 +200,7 @@ export async function run(): Promise<void> {
   );
   console.log("ours over the reference with the same encoder (wall-clock):");
   for (const { c, result } of results) {
-    console.log(row([...label(c), (result.wall / ref[c.encoder]).toFixed(2) + "x", ""]));
+    console.log(row([...label(c), (result.wall / ref[c.encoder]).toFixed(2) + "x"]));
   }
 }
 
@@ -173,5 +209,5 @@ if (import.meta.main) {
   const c = JSON.parse(Deno.args[0]) as Case;
   await initBackend({ backend: c.backend, stockKernels: c.stockKernels });
   const quick = c.backend === "cpu";
-  console.log(JSON.stringify(measure(c, quick ? 0 : 3, quick ? 1 : 2)));
+  console.log(JSON.stringify(await measure(c, quick ? 0 : 3, quick ? 1 : 2)));
 }
