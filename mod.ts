@@ -173,6 +173,12 @@ export type { WasmMatrix, WorkspaceOptions } from "./lib/linalg/workspace.ts";
 // rVAE (call initBackend() first; see lib/rvae/)
 export { BACKEND_CHOICES, initBackend } from "./lib/rvae/backend.ts";
 export type { BackendChoice, BackendOptions } from "./lib/rvae/backend.ts";
+export { sampleBilinear } from "./lib/rvae/kernels/bilinear.ts";
+export type { Padding } from "./lib/rvae/kernels/bilinear.ts";
+export { adamUpdate } from "./lib/rvae/kernels/adam.ts";
+export type { AdamConstants } from "./lib/rvae/kernels/adam.ts";
+export { GradientWorkers, lossGradients } from "./lib/rvae/parallel.ts";
+export type { BatchGradients } from "./lib/rvae/parallel.ts";
 export {
   DECODER_KINDS,
   DEFAULT_CONFIG,
