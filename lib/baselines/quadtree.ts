@@ -32,6 +32,8 @@ export interface Quadtree {
   leafStart: Int32Array;
   /** For a leaf, one past its last sorted point. */
   leafEnd: Int32Array;
+  /** For each sorted position, the leaf that starts there, or -1. */
+  leafAt: Int32Array;
   /** Original index of each sorted point. */
   order: Int32Array;
   /** Coordinates (x, y interleaved) of the sorted points. */
@@ -57,6 +59,7 @@ export function allocateQuadtree(n: number): Quadtree {
     skip: sharedInt32(cap),
     leafStart: sharedInt32(cap),
     leafEnd: sharedInt32(cap),
+    leafAt: sharedInt32(n),
     order: sharedInt32(n),
     sorted: sharedFloat64(2 * n),
     codes: new Uint32Array(n),
@@ -89,6 +92,7 @@ export function buildQuadtree(tree: Quadtree, y: Float64Array): Quadtree {
     sorted[2 * t + 1] = y[2 * order[t] + 1];
   }
   tree.size = 0;
+  tree.leafAt.fill(-1);
   buildRange(tree, 0, n, 0, width);
   return tree;
 }
@@ -163,6 +167,7 @@ function buildRange(
     node[o + 2] = hi - lo;
     node[o + 3] = w * w;
     tree.leafStart[c] = lo;
+    tree.leafAt[lo] = c;
     tree.leafEnd[c] = hi;
     tree.skip[c] = tree.size;
     return;
