@@ -241,15 +241,11 @@ export function decoderForward(
     return sampleBilinear(canonicalImages(config, vars, content), cols, rows);
   }
   const h = config.hiddenUnits;
-  // dense(2 → h) of (u, v), written as two outer products (no stacking needed).
-  const w = param(vars, "dec.coord.w");
-  const fromCoords = tf.add(
-    tf.add(
-      tf.mul(tf.reshape(u, [batch * pixels, 1]), tf.slice(w, [0, 0], [1, h])),
-      tf.mul(tf.reshape(v, [batch * pixels, 1]), tf.slice(w, [1, 0], [1, h])),
-    ),
-    param(vars, "dec.coord.b"),
-  );
+  const coords = tf.concat(
+    [tf.reshape(u, [batch * pixels, 1]), tf.reshape(v, [batch * pixels, 1])],
+    1,
+  ) as tf.Tensor2D;
+  const fromCoords = denseLayer(vars, "dec.coord", coords);
   let hidden = tf.reshape(fromCoords, [batch, pixels, h]);
   if (config.latentDim > 0) {
     const fromLatent = tf.matMul(content, param(vars, "dec.latent.w"));
