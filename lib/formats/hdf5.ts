@@ -30,7 +30,9 @@ export interface Hdf5Options extends DecodeOptions {
   /**
    * Run HDF5 in a worker that is stopped after `timeoutMs` (default true).
    * `false` saves the worker's start (about 0.4 s a call) for trusted files,
-   * at the price of hanging on a file on which HDF5 loops.
+   * at the price of hanging on a file on which HDF5 loops, and of a corrupt
+   * file damaging the library's memory for every later file of this thread
+   * (the fuzzer saw a run of corrupt files make a valid one fail).
    */
   worker?: boolean;
 }

@@ -129,11 +129,12 @@ export function decodeHdf5Here(
 async function withFile<T>(bytes: Uint8Array, name: string, use: (file: H5File) => T): Promise<T> {
   checkHdf5Length(bytes, name);
   const module = await h5wasm.ready;
-  // Make HDF5 failures JavaScript errors instead of diagnostics printed to stderr.
-  module.activate_throwing_error_handler();
   const path = `/ferrovae-${crypto.randomUUID()}.h5`;
   let file: H5File | undefined;
   try {
+    // Make HDF5 failures JavaScript errors instead of diagnostics printed to stderr.
+    // Inside the try: after a crash on an earlier file of this thread, even this fails.
+    module.activate_throwing_error_handler();
     module.FS.writeFile(path, bytes);
     file = new h5wasm.File(path, "r");
     return use(file);
@@ -153,6 +154,11 @@ async function withFile<T>(bytes: Uint8Array, name: string, use: (file: H5File) 
 /** The most specific line of an HDF5 error stack, e.g. "truncated file: eof = 100...". */
 function hdf5Problem(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
+  // A WebAssembly trap: the C library crashed (a corrupt file drove it out of bounds).
+  // Its memory may be damaged since, which is why hdf5.ts gives every file its own worker.
+  if (err instanceof WebAssembly.RuntimeError) {
+    return `corrupt HDF5 file: the HDF5 library crashed on it (${text.split("\n")[0]})`;
+  }
   const lines = [...text.matchAll(/#\d+: .* in [\w.]+\(\): (.*)$/gm)].map((m) => m[1]);
   const last = lines.at(-1) ?? text.split("\n")[0];
   const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(last);
