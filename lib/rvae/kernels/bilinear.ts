@@ -62,8 +62,9 @@ function corners(
   shape: { batch: number; height: number; width: number; points: number },
   cols: Float32Array,
   rows: Float32Array,
-  border: boolean,
+  attrs?: tf.NamedAttrMap,
 ): Corners {
+  const border = attrs?.padding !== "zeros";
   const { batch, height, width, points } = shape;
   const n = batch * points;
   const index = new Int32Array(4 * n), fc = new Float32Array(n), fr = new Float32Array(n);
@@ -119,7 +120,7 @@ function sampleKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo {
     shape,
     floatView(backend, cols),
     floatView(backend, rows),
-    attrs?.padding !== "zeros",
+    attrs,
   );
   for (let i = 0; i < y.length; i++) {
     const k00 = index[4 * i], k01 = index[4 * i + 1], k10 = index[4 * i + 2];
@@ -145,7 +146,7 @@ function sampleGradKernel({ inputs, backend, attrs }: SampleArgs): tf.TensorInfo
     shape,
     floatView(backend, cols),
     floatView(backend, rows),
-    attrs?.padding !== "zeros",
+    attrs,
   );
   for (let i = 0; i < g.length; i++) {
     const gi = g[i], a = fc[i], b = fr[i];
