@@ -27,7 +27,7 @@ import {
   nmfFigure,
   screeFigure,
 } from "../lib/baselines/figures.ts";
-import { InvalidArgumentError } from "../lib/deps.ts";
+import { type Command, InvalidArgumentError, type OptionValues } from "../lib/deps.ts";
 import { encodeNpy } from "../lib/formats/npy.ts";
 import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
@@ -49,6 +49,45 @@ export function embeddingList(value: string): EmbeddingName[] {
     }
   }
   return names as EmbeddingName[];
+}
+
+/** Add the baselines' flags (all but `--seed`) to `cmd`; shared with analyze. */
+export function baselinesFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
+    .option(
+      "--classes <k>",
+      "classes for k-means, the mixtures and NMF",
+      intFlag("--classes", 2, 64),
+      4,
+    )
+    .option(
+      "--components <n>",
+      "PCA components for the scree plot",
+      intFlag("--components", 2, 500),
+      20,
+    )
+    .option(
+      "--pca-dims <n>",
+      "PCA scores fed to the full GMM and BIC",
+      intFlag("--pca-dims", 1, 256),
+      10,
+    )
+    .option("--bic-max <k>", "largest k of the BIC sweep", intFlag("--bic-max", 1, 64), 10)
+    .option(
+      "--embeddings <list>",
+      `2-D embeddings: ${EMBEDDINGS.join(",")} or none`,
+      embeddingList,
+      [...EMBEDDINGS],
+    )
+    .option(
+      "--embed-max <n>",
+      "most windows Isomap and MDS embed",
+      intFlag("--embed-max", 10, 20000),
+      3000,
+    )
+    .option("--threads <n>", "threads for the heavy kernels", intFlag("--threads", 1, 64), 2);
 }
 
 /** Options of {@linkcode baselinesStage} (see `baselines --help`). */
@@ -207,45 +246,12 @@ export async function baselinesStage(
 
 if (import.meta.main) {
   await runMain(async (track) => {
-    const cmd = program(
-      "baselines",
-      "Classical baselines (PCA, NMF, k-means, GMM, embeddings) on a stack",
+    const cmd = baselinesFlags(
+      program("baselines", "Classical baselines (PCA, NMF, k-means, GMM, embeddings) on a stack")
+        .argument("<stack>", "stack.npy (N x w x w)")
+        .requiredOption("--out <dir>", "output folder"),
     )
-      .argument("<stack>", "stack.npy (N x w x w)")
-      .requiredOption("--out <dir>", "output folder")
-      .option(
-        "--classes <k>",
-        "classes for k-means, the mixtures and NMF",
-        intFlag("--classes", 2, 64),
-        4,
-      )
-      .option(
-        "--components <n>",
-        "PCA components for the scree plot",
-        intFlag("--components", 2, 500),
-        20,
-      )
-      .option(
-        "--pca-dims <n>",
-        "PCA scores fed to the full GMM and BIC",
-        intFlag("--pca-dims", 1, 256),
-        10,
-      )
-      .option("--bic-max <k>", "largest k of the BIC sweep", intFlag("--bic-max", 1, 64), 10)
-      .option(
-        "--embeddings <list>",
-        `2-D embeddings: ${EMBEDDINGS.join(",")} or none`,
-        embeddingList,
-        [...EMBEDDINGS],
-      )
-      .option(
-        "--embed-max <n>",
-        "most windows Isomap and MDS embed",
-        intFlag("--embed-max", 10, 20000),
-        3000,
-      )
       .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
-      .option("--threads <n>", "threads for the heavy kernels", intFlag("--threads", 1, 64), 2)
       .option("--no-figures", "skip the figures");
     parseArgs(cmd);
     const flags = cmd.opts();
