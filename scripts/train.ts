@@ -43,7 +43,7 @@ import { encodeStack, type Encoding } from "../lib/rvae/inference.ts";
 import { type AnglePeaks, findAnglePeaks } from "../lib/rvae/angles.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
 import { type EpochRecord, type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
-import { tf } from "../lib/deps.ts";
+import { type Command, type OptionValues, tf } from "../lib/deps.ts";
 import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
 import { type ProgressReporter, progressReporter } from "./_progress.ts";
 import { writeRvaeFigures } from "./_rvae_figures.ts";
@@ -288,55 +288,64 @@ export async function trainStage(
   };
 }
 
+/** Add the model's and the training's flags (all but `--seed`) to `cmd`; shared with analyze. */
+export function trainFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
+    .option("--epochs <n>", "passes over the training set", intFlag("--epochs", 1, 100000))
+    .option("--latent <k>", "number of content latents", intFlag("--latent", 0, 64), 2)
+    .option(
+      "--encoder <kind>",
+      "mlp (AtomAI's default) or conv (the paper's)",
+      choiceFlag("--encoder", ENCODER_KINDS),
+      "mlp" as EncoderKind,
+    )
+    .option(
+      "--decoder <kind>",
+      "fast (canonical image + bilinear resampling; the default) or faithful (AtomAI's " +
+        "per-pixel coordinate network; the default with --reference)",
+      choiceFlag("--decoder", DECODER_KINDS),
+    )
+    .option("--no-translation", "no shift latents (angle and content only)")
+    .option("--lr <rate>", "Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
+    .option("--batch <n>", "batch size", intFlag("--batch", 1, 4096))
+    .option("--holdout <fraction>", "held-out fraction", numberFlag("--holdout", 0, 0.9))
+    .option(
+      "--angle-prior <rad>",
+      "prior width p of the angle",
+      numberFlag("--angle-prior", 1e-3, 10),
+    )
+    .option(
+      "--translation-prior <s>",
+      "shift in window half-widths per unit of the dx, dy latents (AtomAI: 0.1)",
+      numberFlag("--translation-prior", 1e-4, 10),
+    )
+    .option(
+      "--rotations <n>",
+      "encoder equivariance: 1 (none, AtomAI), 2 or 4 (default 4)",
+      choiceFlag("--rotations", ["1", "2", "4"] as const),
+    )
+    .option(
+      "--reference",
+      "AtomAI 0.5.2 exactly: linear angle head, no equivariance or centring, lr 1e-4, 100 epochs",
+    )
+    .option(
+      "--backend <name>",
+      "tfjs backend: auto, wasm or cpu",
+      choiceFlag("--backend", BACKEND_CHOICES),
+      "auto" as BackendChoice,
+    );
+}
+
 if (import.meta.main) {
   await runMain(async (track) => {
-    const cmd = program("train", "Train the rotationally invariant VAE on a stack of windows")
-      .argument("<stack>", "stack.npy (N x w x w)")
-      .requiredOption("--out <dir>", "output folder")
-      .option("--epochs <n>", "passes over the training set", intFlag("--epochs", 1, 100000))
-      .option("--latent <k>", "number of content latents", intFlag("--latent", 0, 64), 2)
+    const cmd = trainFlags(
+      program("train", "Train the rotationally invariant VAE on a stack of windows")
+        .argument("<stack>", "stack.npy (N x w x w)")
+        .requiredOption("--out <dir>", "output folder"),
+    )
       .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
-      .option(
-        "--encoder <kind>",
-        "mlp (AtomAI's default) or conv (the paper's)",
-        choiceFlag("--encoder", ENCODER_KINDS),
-        "mlp" as EncoderKind,
-      )
-      .option(
-        "--decoder <kind>",
-        "fast (canonical image + bilinear resampling; the default) or faithful (AtomAI's " +
-          "per-pixel coordinate network; the default with --reference)",
-        choiceFlag("--decoder", DECODER_KINDS),
-      )
-      .option("--no-translation", "no shift latents (angle and content only)")
-      .option("--lr <rate>", "Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
-      .option("--batch <n>", "batch size", intFlag("--batch", 1, 4096))
-      .option("--holdout <fraction>", "held-out fraction", numberFlag("--holdout", 0, 0.9))
-      .option(
-        "--angle-prior <rad>",
-        "prior width p of the angle",
-        numberFlag("--angle-prior", 1e-3, 10),
-      )
-      .option(
-        "--translation-prior <s>",
-        "shift in window half-widths per unit of the dx, dy latents (AtomAI: 0.1)",
-        numberFlag("--translation-prior", 1e-4, 10),
-      )
-      .option(
-        "--rotations <n>",
-        "encoder equivariance: 1 (none, AtomAI), 2 or 4 (default 4)",
-        choiceFlag("--rotations", ["1", "2", "4"] as const),
-      )
-      .option(
-        "--reference",
-        "AtomAI 0.5.2 exactly: linear angle head, no equivariance or centring, lr 1e-4, 100 epochs",
-      )
-      .option(
-        "--backend <name>",
-        "tfjs backend: auto, wasm or cpu",
-        choiceFlag("--backend", BACKEND_CHOICES),
-        "auto" as BackendChoice,
-      )
       .option(
         "--pixel-size <nm>",
         "calibration of the image, nm per pixel: adds dx_pm, dy_pm to latents.csv",
