@@ -95,6 +95,15 @@ interface Candidate {
   axes: AxisCalibration[];
 }
 
+/** Options of {@linkcode decodeHdf5Here}: which image, and a look at the frame's size. */
+export interface Hdf5HereOptions extends DecodeOptions {
+  /**
+   * Called with the bytes of the frame about to be read, once its size has
+   * passed every check (the worker raises the library's memory cap by it).
+   */
+  onFrameBytes?: (bytes: number) => void;
+}
+
 /** List the images of an HDF5 file (EMD, HyperSpy or generic), in this thread. */
 export function listHdf5ImagesHere(bytes: Uint8Array, name = "image.h5"): Promise<ImageEntry[]> {
   return withFile(bytes, name, (file) => entriesOf(findImages(file)));
@@ -108,7 +117,7 @@ export function listHdf5ImagesHere(bytes: Uint8Array, name = "image.h5"): Promis
 export function decodeHdf5Here(
   bytes: Uint8Array,
   name = "image.h5",
-  options: DecodeOptions = {},
+  options: Hdf5HereOptions = {},
 ): Promise<Image> {
   return withFile(bytes, name, (file) => {
     const candidates = findImages(file);
@@ -122,6 +131,7 @@ export function decodeHdf5Here(
     return readFrame(candidates[index], entries[index], name, {
       frame: options.frame ?? 0,
       fileBytes: bytes.length,
+      onFrameBytes: options.onFrameBytes,
     });
   });
 }
@@ -353,7 +363,11 @@ function readFrame(
   candidate: Candidate,
   entry: ImageEntry,
   name: string,
-  { frame, fileBytes }: { frame: number; fileBytes: number },
+  { frame, fileBytes, onFrameBytes }: {
+    frame: number;
+    fileBytes: number;
+    onFrameBytes?: (bytes: number) => void;
+  },
 ): Image {
   const { dataset, framesLast } = candidate;
   if (sampleName(dataset) === undefined) {
@@ -372,10 +386,12 @@ function readFrame(
   // A corrupt dataspace can declare more than the file holds; HDF5 would then
   // allocate it all and return fill values. Compressed chunks expand at most
   // as much as deflate does.
-  checkStoredSize(name, width * height * dataset.metadata.size, fileBytes, {
+  const frameBytes = width * height * dataset.metadata.size;
+  checkStoredSize(name, frameBytes, fileBytes, {
     maxRatio: dataset.filters.length > 0 ? MAX_DEFLATE_RATIO : 1,
     what: `frame of dataset ${entry.name}`,
   });
+  onFrameBytes?.(frameBytes);
   // Unravel the frame number over the leading (frame) axes, C order.
   const frameIndex: number[] = [];
   let rest = frame;
