@@ -141,7 +141,7 @@ export class Workspace {
   }
 
   /** Allocate a zeroed `rows x cols` matrix (rows padded to 4, stride a multiple of 16). */
-  matrix(rows: number, cols: number, stride = roundUp(Math.max(cols, 1), 16)): WasmMatrix {
+  matrix(rows: number, cols: number, stride: number = roundUp(Math.max(cols, 1), 16)): WasmMatrix {
     const m = this.#allocate(rows, cols, stride);
     this.view(m).fill(0);
     return m;
