@@ -15,7 +15,7 @@
 export interface AllocationGuard {
   /** One line per refused allocation: constructor, bytes. */
   violations: string[];
-  /** The cap, in bytes. */
+  /** The cap, in bytes (the caller may change it between inputs). */
   capBytes: number;
 }
 
@@ -58,10 +58,10 @@ export function installAllocationGuard(capBytes: number): AllocationGuard {
     if (typeof original !== "function") continue;
     const check = (args: unknown[]) => {
       const length = requestedLength(name, args);
-      if (length !== undefined && length * elementBytes > capBytes) {
+      if (length !== undefined && length * elementBytes > guard.capBytes) {
         const line = `new ${name}(${length}) asks for ${length * elementBytes} bytes`;
         guard.violations.push(line);
-        throw new RangeError(`fuzz memory cap: ${line} (cap ${capBytes})`);
+        throw new RangeError(`fuzz memory cap: ${line} (cap ${guard.capBytes})`);
       }
     };
     globals[name] = new Proxy(original, {

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { FormatError } from "../../lib/errors.ts";
+import { decodeHdf5, listHdf5Images } from "../../lib/formats/hdf5.ts";
 import { type FuzzFormat, seedFiles } from "./corpus.ts";
 import { mutate } from "./mutate.ts";
 import { inputRandom } from "./seeding.ts";
@@ -57,6 +59,14 @@ export interface FuzzReport {
   /** Slowest single input, in ms, and its index. */
   slowestMs: number;
   slowestIndex: number;
+  /** HDF5 library crashes (WebAssembly traps) the reader turned into a FormatError. */
+  crashes: number;
+  /**
+   * HDF5 inputs over the time limit in this thread that the public reader
+   * (a worker per call, stopped after its time limit) answered: with a
+   * FormatError at its time limit (`caught`), or with an image, slowly.
+   */
+  hdf5Timeouts: { index: number; outcome: "caught" | "slow"; ms: number }[];
   /** FormatError messages (digits as N) and how often each came. */
   errorKinds: Record<string, number>;
   /** Wall time of the run. */
@@ -82,6 +92,8 @@ export async function fuzzFormat(format: FuzzFormat, options: FuzzOptions): Prom
     slowestMs: 0,
     slowestIndex: -1,
     errorKinds: {},
+    crashes: 0,
+    hdf5Timeouts: [],
     seconds: 0,
   };
   const started = performance.now();
@@ -93,12 +105,16 @@ export async function fuzzFormat(format: FuzzFormat, options: FuzzOptions): Prom
       report,
     );
     if (outcome.stoppedAt === undefined) {
-      next = end;
+      next = outcome.next ?? end;
     } else {
       // A hang or crash at `stoppedAt`: rebuild that input for the report and go on after it.
       const failure = outcome.failure!;
       Object.assign(failure, await rebuildInput(format, seed, failure.index));
-      report.failures.push(failure);
+      const answer = format === "hdf5" && failure.kind === "hang"
+        ? await throughPublicReader(failure.bytes!, failure.seedName)
+        : undefined;
+      if (answer) report.hdf5Timeouts.push({ index: failure.index, ...answer });
+      else report.failures.push(failure);
       next = outcome.stoppedAt + 1;
     }
     options.onProgress?.(next - (options.start ?? 0));
@@ -121,9 +137,38 @@ export async function rebuildInput(
   return { seedName: file.name, how, bytes };
 }
 
+/** Time limit of the public HDF5 reader in {@linkcode throughPublicReader}. */
+const HDF5_TIMEOUT_MS = 10_000;
+
+/**
+ * Read an HDF5 input that hung in this thread as users do: listHdf5Images
+ * and decodeHdf5, each in its own worker stopped after HDF5_TIMEOUT_MS.
+ * Undefined unless both ended in an image or a FormatError in time.
+ */
+async function throughPublicReader(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ outcome: "caught" | "slow"; ms: number } | undefined> {
+  const started = performance.now();
+  let caught = false;
+  for (const read of [listHdf5Images, decodeHdf5]) {
+    try {
+      await read(bytes, name, { timeoutMs: HDF5_TIMEOUT_MS });
+    } catch (err) {
+      if (!(err instanceof FormatError)) return undefined;
+      caught ||= err.message.includes("no answer");
+    }
+  }
+  const ms = performance.now() - started;
+  return ms < 2 * HDF5_TIMEOUT_MS + 5_000 ? { outcome: caught ? "caught" : "slow", ms } : undefined;
+}
+
 interface WorkerOutcome {
+  /** Where a hang or crash stopped the worker. */
   stoppedAt?: number;
   failure?: FuzzFailure;
+  /** Where a worker that finished its loop asked to go on. */
+  next?: number;
 }
 
 function runWorker(
@@ -177,7 +222,8 @@ function runWorker(
         for (const [k, n] of Object.entries(message.errorKinds)) {
           report.errorKinds[k] = (report.errorKinds[k] ?? 0) + n;
         }
-        stop({});
+        report.crashes += message.crashes;
+        stop({ next: message.next });
       }
     };
     worker.postMessage({ ...job, heartbeat } satisfies FuzzJob);

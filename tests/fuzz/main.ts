@@ -49,8 +49,16 @@ for (const format of formats) {
     `${format}: ${report.inputs} inputs from ${report.seeds.length} seed files, ` +
       `${report.accepted} decoded, ${report.refused} refused with FormatError, ` +
       `${report.failures.length} failures, ${report.seconds.toFixed(1)} s ` +
+      (report.crashes ? `(${report.crashes} HDF5 library crashes refused as FormatError) ` : "") +
       `(slowest input #${report.slowestIndex}: ${report.slowestMs.toFixed(0)} ms)`,
   );
+  for (const t of report.hdf5Timeouts) {
+    console.log(
+      `  #${t.index}: over 2 s in one thread; the public reader ${
+        t.outcome === "caught" ? "stopped it with a FormatError" : "decoded it"
+      } in ${(t.ms / 1000).toFixed(1)} s`,
+    );
+  }
   if (values.verbose) {
     const kinds = Object.entries(report.errorKinds).sort((a, b) => b[1] - a[1]);
     for (const [kind, n] of kinds.slice(0, 25)) console.log(`    ${n}\t${kind}`);

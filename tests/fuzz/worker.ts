@@ -11,7 +11,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { MAX_DEFLATE_RATIO } from "../../lib/formats/samples.ts";
+import { type DecodeOptions, MAX_DEFLATE_RATIO } from "../../lib/formats/samples.ts";
 import { installAllocationGuard } from "./allocation_guard.ts";
 
 /** Int32 slots of the shared heartbeat: current input, busy flag, counts, slowest input. */
@@ -49,7 +49,14 @@ export interface FuzzFailure {
 export type FuzzMessage =
   | { type: "ready"; seeds: string[] }
   | { type: "failure"; failure: FuzzFailure }
-  | { type: "done"; errorKinds: Record<string, number> };
+  | {
+    type: "done";
+    errorKinds: Record<string, number>;
+    /** The next input to try: `end`, or earlier after an HDF5 crash (a fresh worker goes on). */
+    next: number;
+    /** HDF5 library crashes the reader turned into a FormatError. */
+    crashes: number;
+  };
 
 self.onmessage = async (event: MessageEvent<FuzzJob>) => {
   const job = event.data;
@@ -58,6 +65,7 @@ self.onmessage = async (event: MessageEvent<FuzzJob>) => {
   const { FormatError } = await import("../../lib/errors.ts");
   const { decodeImage, listImages } = await import("../../lib/formats/decode.ts");
   const { decodeHdf5Here, listHdf5ImagesHere } = await import("../../lib/formats/hdf5_reader.ts");
+  const { capMemoryGrowth, metadataAllowance } = await import("../../lib/formats/hdf5_worker.ts");
   const { seedFiles } = await import("./corpus.ts");
   const { mutate } = await import("./mutate.ts");
   const { inputRandom } = await import("./seeding.ts");
@@ -69,15 +77,30 @@ self.onmessage = async (event: MessageEvent<FuzzJob>) => {
   // HDF5 is read in this thread: the public reader would start a worker per
   // input (its own guard against hangs), and this harness watches for hangs itself.
   const hdf5 = job.format === "hdf5";
-  const decode = hdf5 ? decodeHdf5Here : decodeImage;
+  // The library's memory cap of the reader's worker, applied here in the same way.
+  let limit = Infinity;
+  const onFrameBytes = (frame: number) => void (limit += 2 * frame);
+  const decode = hdf5
+    ? (b: Uint8Array, n: string, o: DecodeOptions = {}) =>
+      decodeHdf5Here(b, n, { ...o, onFrameBytes })
+    : decodeImage;
   const list = hdf5 ? listHdf5ImagesHere : listImages;
   const wasm = hdf5 ? await h5wasm.ready : undefined;
+  // Every input meets the library as it was after the seed files: its memory is
+  // restored first. A corrupt file can damage that memory without failing, and the
+  // damage then shows on a later input (the reader's worker per call gives the same
+  // isolation to users).
+  const pristine = wasm?.HEAPU8.slice();
+  if (wasm) capMemoryGrowth(() => limit);
   // Counts live in the shared buffer too, so that they survive a worker terminated for a hang.
   const slots = new Int32Array(job.heartbeat, 0, HEARTBEAT_SLOTS);
   const clock = new Float64Array(job.heartbeat, 8 * CLOCK_AT, 2);
   const errorKinds: Record<string, number> = {};
+  let crashes = 0;
+  let next = job.end;
 
   for (let index = job.start; index < job.end; index++) {
+    if (wasm && pristine) wasm.HEAPU8.set(pristine);
     const random = inputRandom(job.seed, job.format, index);
     const seed = seeds[random.int(seeds.length)];
     const { bytes, how } = mutate(seed, random);
@@ -89,6 +112,7 @@ self.onmessage = async (event: MessageEvent<FuzzJob>) => {
     guard.violations.length = 0;
     guard.capBytes = capFor(job, bytes.length);
     const heapBefore = wasm?.HEAPU8.byteLength ?? 0;
+    limit = heapBefore + metadataAllowance(bytes.length);
     Atomics.store(slots, INDEX, index);
     clock[0] = Date.now();
     Atomics.store(slots, BUSY, 1);
@@ -113,6 +137,11 @@ self.onmessage = async (event: MessageEvent<FuzzJob>) => {
         Atomics.add(slots, REFUSED, 1);
         const key = err.message.replace(/[\d.]+/g, "N").slice(0, 60);
         errorKinds[key] = (errorKinds[key] ?? 0) + 1;
+        // A crash leaves the library's stack pointer where it was: go on in a fresh worker.
+        if (hdf5 && err.message.includes("HDF5 library crashed")) {
+          crashes++;
+          next = index + 1;
+        }
       } else {
         const e = err as Error;
         fail("exception", `${e?.name}: ${e?.message}`.split("\n")[0], e?.stack);
@@ -125,14 +154,15 @@ self.onmessage = async (event: MessageEvent<FuzzJob>) => {
       Atomics.store(slots, SLOWEST, index);
     }
     if (guard.violations.length > 0) fail("allocation", guard.violations.join("; "));
-    if (wasm && wasm.HEAPU8.byteLength - heapBefore > guard.capBytes) {
+    if (wasm && wasm.HEAPU8.byteLength > limit) {
       fail(
         "allocation",
         `the HDF5 library's memory grew from ${heapBefore} to ${wasm.HEAPU8.byteLength} bytes`,
       );
     }
+    if (next < job.end) break;
   }
-  post({ type: "done", errorKinds });
+  post({ type: "done", errorKinds, next, crashes });
 };
 
 /**
