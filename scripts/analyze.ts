@@ -17,24 +17,17 @@ import { dirname, join } from "node:path";
 import { tf } from "../lib/deps.ts";
 import { UserError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
-import { EMBEDDINGS } from "../lib/baselines/suite.ts";
+import { pixelSizeInPm } from "../lib/image.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 import { Run, sha256Hex } from "../lib/io/run.ts";
-import { BACKEND_CHOICES, type BackendChoice, initBackend } from "../lib/rvae/backend.ts";
-import {
-  DECODER_KINDS,
-  type DecoderKind,
-  ENCODER_KINDS,
-  type EncoderKind,
-} from "../lib/rvae/config.ts";
+import { initBackend } from "../lib/rvae/backend.ts";
 import { disposeRvae } from "../lib/rvae/model.ts";
-import { type Centring, CENTRINGS, type Normalization, NORMALIZATIONS } from "../lib/stack.ts";
 import { type AngleAgreement, scoreSiteAngles, truthFromCsv } from "../lib/score.ts";
-import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
-import { atomsStage } from "./atoms.ts";
-import { baselinesStage, embeddingList } from "./baselines.ts";
-import { selectAtoms, stackStage } from "./stack.ts";
-import { trainSettings, trainStage } from "./train.ts";
+import { intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { atomsFlags, atomsStage, findAtomsOptions } from "./atoms.ts";
+import { baselinesFlags, baselinesStage } from "./baselines.ts";
+import { selectAtoms, stackFlags, stackStage } from "./stack.ts";
+import { trainFlags, trainSettings, trainStage } from "./train.ts";
 import { type ReportRvae, writeAnalysisReport } from "./_analyze_report.ts";
 import { analysisSummary, type StageTiming } from "../lib/report/analysis_summary.ts";
 
@@ -61,7 +54,7 @@ async function readTruthBeside(run: Run, imagePath: string) {
 
 if (import.meta.main) {
   await runMain(async (track) => {
-    const cmd = program(
+    const general = program(
       "analyze",
       "The whole analysis of one image: atoms, polarisation, stack, baselines, rVAE, report",
     )
@@ -73,132 +66,20 @@ if (import.meta.main) {
         intFlag("--image-index", 0),
       )
       .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
-      // atoms
-      .option(
-        "--spacing <px>",
-        "atoms: lattice period in px (default: from the power spectrum)",
-        numberFlag("--spacing", 3, 1000),
-      )
-      .option(
-        "--sigma <px>",
-        "atoms: detection filter width in px (default: 0.12 x period)",
-        numberFlag("--sigma", 0.3, 100),
-      )
+      .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings");
+    // Each stage's own flags, under the name of the script that has them.
+    const withAtoms = atomsFlags(general.optionsGroup("Atom columns and polarisation (atoms):"))
       .option(
         "--fit-window <fraction>",
-        "atoms: fit window radius, fraction of the column spacing",
+        "fit window radius, fraction of the column spacing (atoms' --window)",
         numberFlag("--fit-window", 0.15, 1),
         0.5,
-      )
-      .option(
-        "--sublattice-rule <rule>",
-        "atoms: geometry (graph + contrast) or intensity (threshold)",
-        choiceFlag("--sublattice-rule", ["geometry", "intensity"] as const),
-        "geometry" as const,
-      )
-      .option(
-        "--a-brighter <bool>",
-        "atoms: A columns are the brighter ones",
-        choiceFlag("--a-brighter", ["true", "false"] as const),
-        "true" as const,
-      )
-      .option(
-        "--neighbours <rule>",
-        "atoms: A neighbours defining a B site's centre: four, pair ([110]) or auto",
-        choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
-        "auto" as const,
-      )
-      // stack
-      .option("--window <px>", "stack: window side in px", intFlag("--window", 4, 1024), 48)
-      .option("--sublattice <name>", "stack: sublattice to centre on (A, B, or all)", "B")
-      .option(
-        "--centring <how>",
-        "stack: bilinear (sub-pixel) or integer (AtomAI)",
-        choiceFlag("--centring", CENTRINGS),
-        "bilinear" as Centring,
-      )
-      .option(
-        "--normalize <how>",
-        "stack: minmax, max, zscore or none",
-        choiceFlag("--normalize", NORMALIZATIONS),
-        "minmax" as Normalization,
-      )
-      .option("--per-window", "stack: normalise each window on its own")
-      // baselines
-      .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings")
-      .option(
-        "--classes <k>",
-        "baselines: classes for k-means, the mixtures and NMF",
-        intFlag("--classes", 2, 64),
-        4,
-      )
-      .option(
-        "--components <n>",
-        "baselines: PCA components",
-        intFlag("--components", 2, 500),
-        20,
-      )
-      .option(
-        "--pca-dims <n>",
-        "baselines: PCA scores fed to the full GMM and BIC",
-        intFlag("--pca-dims", 1, 256),
-        10,
-      )
-      .option(
-        "--bic-max <k>",
-        "baselines: largest k of the BIC sweep",
-        intFlag("--bic-max", 1, 64),
-        10,
-      )
-      .option(
-        "--embeddings <list>",
-        `baselines: 2-D embeddings, ${EMBEDDINGS.join(",")} or none`,
-        embeddingList,
-        [...EMBEDDINGS],
-      )
-      .option(
-        "--embed-max <n>",
-        "baselines: most windows Isomap and MDS embed",
-        intFlag("--embed-max", 10, 20000),
-        3000,
-      )
-      .option(
-        "--threads <n>",
-        "baselines: threads for the heavy kernels",
-        intFlag("--threads", 1, 64),
-        2,
-      )
-      // rVAE
-      .option("--epochs <n>", "rVAE: passes over the training set", intFlag("--epochs", 1, 100000))
-      .option("--latent <k>", "rVAE: number of content latents", intFlag("--latent", 0, 64), 2)
-      .option(
-        "--encoder <kind>",
-        "rVAE: mlp (AtomAI's default) or conv (the paper's)",
-        choiceFlag("--encoder", ENCODER_KINDS),
-        "mlp" as EncoderKind,
-      )
-      .option(
-        "--decoder <kind>",
-        "rVAE: fast (canonical image + resampling) or faithful (AtomAI's coordinate network)",
-        choiceFlag("--decoder", DECODER_KINDS),
-        "fast" as DecoderKind,
-      )
-      .option("--no-translation", "rVAE: no shift latents")
-      .option("--lr <rate>", "rVAE: Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
-      .option("--batch <n>", "rVAE: batch size", intFlag("--batch", 1, 4096))
-      .option("--holdout <fraction>", "rVAE: held-out fraction", numberFlag("--holdout", 0, 0.9))
-      .option(
-        "--angle-prior <rad>",
-        "rVAE: prior width of the angle",
-        numberFlag("--angle-prior", 1e-3, 10),
-      )
-      .option("--reference", "rVAE: AtomAI's training exactly (lr 1e-4, no schedules)")
-      .option(
-        "--backend <name>",
-        "rVAE: tfjs backend, auto, wasm or cpu",
-        choiceFlag("--backend", BACKEND_CHOICES),
-        "auto" as BackendChoice,
       );
+    const withStack = stackFlags(withAtoms.optionsGroup("Windows (stack):"));
+    const withBaselines = baselinesFlags(
+      withStack.optionsGroup("Classical baselines (baselines):"),
+    );
+    const cmd = trainFlags(withBaselines.optionsGroup("rVAE (train):"));
     parseArgs(cmd);
     const flags = cmd.opts();
     const imagePath = cmd.args[0];
@@ -219,16 +100,11 @@ if (import.meta.main) {
       const bytes = await run.readInput(imagePath);
       return await decodeImage(bytes, imagePath, { index: flags.imageIndex });
     });
-    const atoms = await stage("atoms", () =>
-      atomsStage(run, image, {
-        source: imagePath,
-        spacing: flags.spacing,
-        sigma: flags.sigma,
-        window: flags.fitWindow,
-        sublatticeRule: flags.sublatticeRule,
-        aBrighter: flags.aBrighter === "true",
-        neighbours: flags.neighbours,
-      }));
+    const atoms = await stage(
+      "atoms",
+      () =>
+        atomsStage(run, image, { source: imagePath, ...findAtomsOptions(flags, flags.fitWindow) }),
+    );
     log(atoms.summary);
     const stacked = await stage("stack", () => {
       // From atoms.csv's text, so that the windows are exactly those `stack` cuts from the file.
@@ -270,9 +146,13 @@ if (import.meta.main) {
         }));
     if (baselines) log(baselines.summary);
 
+    const pm = pixelSizeInPm(image.pixelSize);
     const backend = await initBackend({ backend: flags.backend });
     run.setBackend(backend, tf.version_core);
-    const { config, training } = trainSettings(stack.window, flags);
+    const { config, training } = trainSettings(stack.window, {
+      ...flags,
+      rotations: flags.rotations === undefined ? undefined : Number(flags.rotations),
+    });
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
@@ -285,6 +165,7 @@ if (import.meta.main) {
           config,
           training,
           positions,
+          pixelSizeNm: pm === undefined ? undefined : pm / 1000,
           dataSha256: await sha256Hex(new Uint8Array(stack.data.buffer)),
           shouldStop: () => interrupted,
         }),
