@@ -52,7 +52,9 @@ export async function run(): Promise<void> {
  * For comparison, on seed 1: AtomAI's encoder and training (linear angle
  * head, no equivariance or centring, lr 1e-4, 20 epochs) with the fast
  * decoder, then AtomAI 0.5.2 exactly (faithful decoder; 5 epochs, as it is
- * slow), then the default model with the faithful decoder (5 epochs).
+ * slow), then the default model with the faithful decoder (5 epochs). The
+ * faithful decoder trains at 10-20 images/s here: allow about half an hour
+ * on an idle machine, much more on a busy one.
  */
 export async function runReference(): Promise<void> {
   const backend = await initBackend();
