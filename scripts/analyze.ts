@@ -110,11 +110,8 @@ if (import.meta.main) {
       // From atoms.csv's text, so that the windows are exactly those `stack` cuts from the file.
       const centres = selectAtoms(atoms.atomsCsv, join(flags.out, "atoms.csv"), flags.sublattice);
       return stackStage(run, image, centres, {
+        ...flags,
         source: imagePath,
-        window: flags.window,
-        sublattice: flags.sublattice,
-        centring: flags.centring,
-        normalize: flags.normalize,
         perWindow: flags.perWindow === true,
       });
     });
@@ -133,15 +130,8 @@ if (import.meta.main) {
       ? null
       : await stage("baselines", () =>
         baselinesStage(run, stack, {
+          ...flags,
           positions,
-          classes: flags.classes,
-          components: flags.components,
-          pcaDims: flags.pcaDims,
-          bicMax: flags.bicMax,
-          embeddings: flags.embeddings,
-          embedMax: flags.embedMax,
-          seed: flags.seed,
-          threads: flags.threads,
           onStage: (step) => log(`baselines: ${step}`),
         }));
     if (baselines) log(baselines.summary);
