@@ -91,7 +91,7 @@ Deno.test("report: figures grouped by stage in the paper's order, unknown ones l
   ]);
   assertEquals(sections[2].figures.map((f) => f.title), [
     "Encoded angle (Fig. 1d)",
-    "Angle in real space (Fig. 2a)",
+    "Angle in real space (cf. Fig. 2)",
   ]);
   assertEquals(sections[3].figures[0].title, "mystery plot");
 });

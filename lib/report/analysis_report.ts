@@ -121,7 +121,7 @@ const CATALOG: Record<string, CatalogEntry> = {
   },
   map_angle: {
     section: RVAE,
-    title: "Angle in real space (Fig. 2a)",
+    title: "Angle in real space (cf. Fig. 2)",
     caption: "Latent angle of every window at its centre: the domain pattern.",
   },
   map_shift: {
@@ -129,14 +129,24 @@ const CATALOG: Record<string, CatalogEntry> = {
     title: "Shift in real space",
     caption: "Size of the latent shift (colour strength) and the angle (hue).",
   },
+  map_dx: {
+    section: RVAE,
+    title: "dx in real space",
+    caption: "Horizontal latent shift in pixels (colour strength) and the angle (hue).",
+  },
+  map_dy: {
+    section: RVAE,
+    title: "dy in real space",
+    caption: "Vertical latent shift in pixels (colour strength) and the angle (hue).",
+  },
   map_z1: {
     section: RVAE,
-    title: "z1 in real space (Fig. 2c)",
+    title: "z1 in real space",
     caption: "First content latent (colour strength) and the angle (hue).",
   },
   map_z2: {
     section: RVAE,
-    title: "z2 in real space (Fig. 2d)",
+    title: "z2 in real space",
     caption: "Second content latent (colour strength) and the angle (hue).",
   },
   latent_scatter: {
