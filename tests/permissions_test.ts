@@ -9,7 +9,7 @@ import { contractErrorProblems, denoTasks, inParallel, runDeno, taskArgs } from 
 import { writeScriptInputs } from "./script_inputs.ts";
 
 /** Tasks that are tools for developers, not user scripts. */
-const TOOL_TASKS = ["test", "check", "bench", "fuzz"];
+const TOOL_TASKS = ["test", "check", "bench", "fuzz", "docs-figures", "docs_figures"];
 /** Where the brief lets scripts read and write (relative to the project root). */
 const READABLE = [".", "../shared", "/tmp"];
 const WRITABLE = [".", "/tmp"];
