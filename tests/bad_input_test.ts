@@ -9,6 +9,7 @@
 
 import { decodeNpy, encodeNpy } from "../lib/formats/npy.ts";
 import { assertEquals } from "./assert.ts";
+import { buildHdf5 } from "./format_builders.ts";
 import {
   type ChildResult,
   contractErrorProblems,
@@ -53,6 +54,11 @@ async function writeBadInputs(inputs: ScriptInputs) {
   await Deno.writeTextFile(`${dir}/atoms_no_xy.csv`, "col,row,sublattice\n10,20,B\n30,40,B\n");
   await Deno.writeTextFile(`${dir}/atoms_text.csv`, "x,y,sublattice\n10,20,B\n30,forty,B\n");
   await Deno.writeTextFile(`${dir}/atoms_none.csv`, "x,y,sublattice\n");
+  const h5 = await buildHdf5((f) => {
+    f.create_dataset({ name: "image", data: pixels.subarray(0, 64 * 64), shape: [64, 64] });
+  });
+  await Deno.writeFile(`${dir}/truncated.h5`, h5.subarray(0, h5.length - 4000));
+  await Deno.writeTextFile(`${dir}/text.h5`, "this is a text file, not HDF5\n");
   return {
     missing: `${dir}/missing.tif`,
     folder: `${dir}/folder.tif`,
@@ -61,6 +67,8 @@ async function writeBadInputs(inputs: ScriptInputs) {
     textNpy: `${dir}/text.npy`,
     truncated: `${dir}/truncated.tif`,
     truncatedStack: `${dir}/truncated.npy`,
+    truncatedH5: `${dir}/truncated.h5`,
+    textH5: `${dir}/text.h5`,
     nan: await npyImage("nan.npy", sprinkled(NaN), base.shape),
     inf: await npyImage("inf.npy", sprinkled(Infinity), base.shape),
     constant: await npyImage("constant.npy", new Float32Array(128 * 128).fill(7), [128, 128]),
@@ -121,6 +129,8 @@ function corpus(inputs: ScriptInputs, bad: Awaited<ReturnType<typeof writeBadInp
 
   const atoms = ["--no-figures"];
   unreadable("atoms", atoms, "image");
+  add("atoms", "truncated HDF5 file", [bad.truncatedH5, ...atoms], 1, bad.truncatedH5);
+  add("atoms", "text named .h5", [bad.textH5, ...atoms], 1, bad.textH5);
   add("atoms", "NaN pixels", [bad.nan, ...atoms], "clean");
   add("atoms", "infinite pixels", [bad.inf, ...atoms], "clean");
   add("atoms", "constant image", [bad.constant, ...atoms], 1, bad.constant);
