@@ -101,7 +101,12 @@ export interface SynthOptions {
   probeTail?: number;
   /** Probe tail Gaussian sigma in nm. Default 0.2. */
   probeTailSigma?: number;
-  /** Expected counts at the peak of an isolated film A column (shot noise). Default 200. */
+  /**
+   * Expected counts at the peak of an isolated film A column (shot noise).
+   * Default 1000: B columns are then still located about twice less precisely,
+   * relative to the cell, than in the noisiest real image of ../shared/data
+   * (`deno task bench atoms` measures both).
+   */
   dose?: number;
   /** Gaussian read noise in counts (standard deviation). Default 2. */
   readNoise?: number;
@@ -153,7 +158,7 @@ export const SYNTH_DEFAULTS: Readonly<Omit<ResolvedSynthOptions, "spacing" | "di
   probeSigma: 0.045,
   probeTail: 0.2,
   probeTailSigma: 0.2,
-  dose: 200,
+  dose: 1000,
   readNoise: 2,
   rowJitter: 0.15,
   shear: 0.01,

@@ -32,7 +32,7 @@ export interface ColumnList {
 
 /**
  * A Gaussian is drawn out to where it falls below this fraction of an
- * isolated film A column's peak (0.02 counts at the default dose, far below
+ * isolated film A column's peak (0.1 counts at the default dose, far below
  * the shot noise of the background): ~4.3 sigma for a bright core, ~3 sigma
  * for the faint probe tail.
  */
