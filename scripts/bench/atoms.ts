@@ -23,21 +23,8 @@ import { scoreAtoms, scorePolarization } from "../../lib/score.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
 import { probeComponents } from "../../lib/synth/render.ts";
 import type { SynthOptions } from "../../lib/synth/options.ts";
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function timeSync(repeats: number, fn: () => unknown): number {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
+import { medianTime } from "./_timing.ts";
+import { median } from "../../lib/atoms/stats.ts";
 
 /** Run the atoms benchmark. */
 export async function run(): Promise<void> {
@@ -52,12 +39,12 @@ function speed(): void {
   findAtoms(generateHaadf({ seed: 1, width: 256, height: 256 }).image); // warm the JIT
   let found = 0;
   let sigma = 0;
-  const atoms = timeSync(3, () => {
+  const atoms = medianTime(3, () => {
     const r = findAtoms(image);
     found = r.columns.x.length;
     sigma = r.sigma;
   });
-  const blur = timeSync(3, () => gaussianBlur(image, sigma));
+  const blur = medianTime(3, () => gaussianBlur(image, sigma));
   console.log(
     `findAtoms 1024² (${truth.x.length} true columns, ${found} found): ${atoms.toFixed(0)} ms; ` +
       `Gaussian blur sigma ${sigma.toFixed(2)} px (baseline): ${blur.toFixed(0)} ms; ` +

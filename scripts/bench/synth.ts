@@ -18,43 +18,25 @@ import {
 } from "../../lib/score.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
 import { synthFiles } from "../../lib/synth/files.ts";
+import { medianTime, medianTimeAsync } from "./_timing.ts";
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function timeSync(repeats: number, fn: () => unknown): number {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
-
-async function timeChild(args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
+function timeChild(args: string[]): Promise<number> {
+  return medianTimeAsync(3, async () => {
     const out = await new Deno.Command("deno", { args, stdout: "null", stderr: "piped" }).output();
     if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-    times.push(performance.now() - start);
-  }
-  return median(times);
+  });
 }
 
 /** Run the synth benchmark. */
 export async function run(): Promise<void> {
   const side = 1024;
   const sink = new Float64Array(side * side);
-  const baseline = timeSync(5, () => {
+  const baseline = medianTime(5, () => {
     for (let i = 0; i < sink.length; i++) sink[i] = Math.exp(-(i % side) * 1e-3);
   });
   generateHaadf({ seed: 1, width: 128, height: 128 }); // warm the JIT
-  const generate = timeSync(5, () => generateHaadf({ seed: 3, width: side, height: side }));
-  const noiseless = timeSync(
+  const generate = medianTime(5, () => generateHaadf({ seed: 3, width: side, height: side }));
+  const noiseless = medianTime(
     5,
     () => generateHaadf({ seed: 3, width: side, height: side, dose: Infinity }),
   );
