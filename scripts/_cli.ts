@@ -126,3 +126,13 @@ export async function runMain(main: (track: (run: Run) => void) => Promise<void>
     throw err;
   }
 }
+
+/** What every stage reports back to the script that ran it. */
+export interface StageReport {
+  /** Parameters after defaults, for `run.json`. */
+  parameters: Record<string, unknown>;
+  /** Counts, scores and timings, for `run.json`. */
+  extra: Record<string, unknown>;
+  /** One line for the terminal. */
+  summary: string;
+}

@@ -23,7 +23,15 @@ import { type Image, pixelSizeInPm } from "../lib/image.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import type { Command, OptionValues } from "../lib/deps.ts";
-import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  choiceFlag,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  program,
+  runMain,
+  type StageReport,
+} from "./_cli.ts";
 
 /** Options of {@linkcode atomsStage}: the finder's options, the image's name and whether to draw. */
 export interface AtomsStageOptions extends FindAtomsOptions {
@@ -34,17 +42,11 @@ export interface AtomsStageOptions extends FindAtomsOptions {
 }
 
 /** What {@linkcode atomsStage} found and wrote. */
-export interface AtomsStageResult {
+export interface AtomsStageResult extends StageReport {
   /** Columns, sublattices, polarisation. */
   result: AtomResult;
   /** The text of `atoms.csv` as written. */
   atomsCsv: string;
-  /** Parameters after defaults, for `run.json`. */
-  parameters: Record<string, unknown>;
-  /** Counts and timings, for `run.json`. */
-  extra: Record<string, unknown>;
-  /** One line for the terminal. */
-  summary: string;
 }
 
 /**

@@ -33,7 +33,7 @@ import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import { readStackFile, readStackPositions, type StackFile } from "../lib/io/stack_files.ts";
-import { intFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { intFlag, parseArgs, program, runMain, type StageReport } from "./_cli.ts";
 
 /** Parse `--embeddings`: a comma-separated list of embedding names, or `none`. */
 export function embeddingList(value: string): EmbeddingName[] {
@@ -117,15 +117,9 @@ export interface BaselinesStageOptions {
 }
 
 /** What {@linkcode baselinesStage} computed and wrote. */
-export interface BaselinesStageResult {
+export interface BaselinesStageResult extends StageReport {
   /** Every baseline's result. */
   results: BaselineResults;
-  /** Parameters after defaults, for `run.json`. */
-  parameters: Record<string, unknown>;
-  /** Scores and timings, for `run.json`. */
-  extra: Record<string, unknown>;
-  /** One line for the terminal. */
-  summary: string;
 }
 
 /**

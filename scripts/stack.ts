@@ -27,7 +27,7 @@ import {
 } from "../lib/stack.ts";
 import { stackMosaicFigure, stackOverviewFigure } from "../lib/stack_figures.ts";
 import type { Command, OptionValues } from "../lib/deps.ts";
-import { choiceFlag, intFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { choiceFlag, intFlag, parseArgs, program, runMain, type StageReport } from "./_cli.ts";
 
 /** Rows of atoms.csv on `sublattice` ("all" for every row): coordinates and row numbers. */
 export function selectAtoms(
@@ -80,15 +80,9 @@ export interface StackStageOptions {
 }
 
 /** What {@linkcode stackStage} cut and wrote. */
-export interface StackStageResult {
+export interface StackStageResult extends StageReport {
   /** The windows. */
   stack: SubImageStack;
-  /** Parameters, for `run.json`. */
-  parameters: Record<string, unknown>;
-  /** Counts and scaling, for `run.json`. */
-  extra: Record<string, unknown>;
-  /** One line for the terminal. */
-  summary: string;
 }
 
 /**

@@ -44,7 +44,15 @@ import { type AnglePeaks, findAnglePeaks } from "../lib/rvae/angles.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
 import { type EpochRecord, type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
 import { type Command, type OptionValues, tf } from "../lib/deps.ts";
-import { choiceFlag, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  choiceFlag,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  program,
+  runMain,
+  type StageReport,
+} from "./_cli.ts";
 import { type ProgressReporter, progressReporter } from "./_progress.ts";
 import { writeRvaeFigures } from "./_rvae_figures.ts";
 
@@ -128,7 +136,7 @@ export interface TrainStageOptions {
 }
 
 /** What {@linkcode trainStage} trained and wrote. */
-export interface TrainStageResult {
+export interface TrainStageResult extends StageReport {
   /** The trained model; the caller disposes of it (`disposeRvae`). */
   model: Rvae;
   /** True when `shouldStop` ended training early (nothing but the checkpoint was written). */
@@ -141,12 +149,6 @@ export interface TrainStageResult {
   peaks: AnglePeaks | null;
   /** Class of each window from the GMM on the latents (null when stopped or not fitted). */
   latentClasses: Int32Array | null;
-  /** Parameters after defaults, for `run.json`. */
-  parameters: Record<string, unknown>;
-  /** Timings and angle peaks, for `run.json`. */
-  extra: Record<string, unknown>;
-  /** One line for the terminal. */
-  summary: string;
 }
 
 /**
