@@ -8,6 +8,8 @@
  * @module
  */
 
+import { choleskyInPlace, solveCholesky } from "../linalg/dense.ts";
+
 /** Number of parameters: A, x0, y0, a, b, c, B. */
 const P = 7;
 
@@ -253,28 +255,8 @@ export function fitGaussian(
 
 /** Solve the symmetric positive-definite system `m·x = v` by Cholesky (m is overwritten). */
 function solveSymmetric(m: Float64Array, v: Float64Array, x: Float64Array): boolean {
-  for (let j = 0; j < P; j++) {
-    let d = m[j * P + j];
-    for (let k = 0; k < j; k++) d -= m[j * P + k] * m[j * P + k];
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    m[j * P + j] = l;
-    for (let i = j + 1; i < P; i++) {
-      let s = m[i * P + j];
-      for (let k = 0; k < j; k++) s -= m[i * P + k] * m[j * P + k];
-      m[i * P + j] = s / l;
-    }
-  }
-  for (let i = 0; i < P; i++) {
-    let s = v[i];
-    for (let k = 0; k < i; k++) s -= m[i * P + k] * x[k];
-    x[i] = s / m[i * P + i];
-  }
-  for (let i = P - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < P; k++) s -= m[k * P + i] * x[k];
-    x[i] = s / m[i * P + i];
-  }
+  if (!choleskyInPlace(m, P)) return false;
+  solveCholesky(m, v, x, P);
   return true;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Small dense linear algebra in float64 for the baselines: Cholesky
+ * Small dense linear algebra in float64 (baselines, column fits): Cholesky
  * factors, triangular solves and orthonormalisation of a few long vectors.
  * Matrices are row-major Float64Arrays.
  *
@@ -11,20 +11,45 @@
  * matrix `a` (A = L Lᵀ), or undefined when A is not positive definite.
  */
 export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
-  const l = new Float64Array(n * n);
+  const l = a.slice(0, n * n);
+  if (!choleskyInPlace(l, n)) return undefined;
+  for (let i = 0; i < n; i++) l.fill(0, i * n + i + 1, (i + 1) * n);
+  return l;
+}
+
+/**
+ * Overwrite the lower triangle (diagonal included) of the symmetric `n x n`
+ * matrix `m` with its Cholesky factor L, reading only that triangle; false
+ * when `m` is not positive definite. Allocates nothing, for hot loops.
+ */
+export function choleskyInPlace(m: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {
-    let s = a[j * n + j];
-    for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
-    if (!(s > 0)) return undefined;
-    const diag = Math.sqrt(s);
-    l[j * n + j] = diag;
+    let d = m[j * n + j];
+    for (let k = 0; k < j; k++) d -= m[j * n + k] * m[j * n + k];
+    if (!(d > 0)) return false;
+    const diag = Math.sqrt(d);
+    m[j * n + j] = diag;
     for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j];
-      for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = t / diag;
+      let t = m[i * n + j];
+      for (let k = 0; k < j; k++) t -= m[i * n + k] * m[j * n + k];
+      m[i * n + j] = t / diag;
     }
   }
-  return l;
+  return true;
+}
+
+/** Solve L Lᵀ x = v for x, with L the lower triangle of `l` (from {@linkcode choleskyInPlace}). */
+export function solveCholesky(l: Float64Array, v: Float64Array, x: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    let s = v[i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * x[k];
+    x[i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
+    x[i] = s / l[i * n + i];
+  }
 }
 
 /** Inverse of the lower-triangular `n x n` matrix `l` (also lower triangular). */
