@@ -8,12 +8,14 @@
  * uninterrupted one; and its learning rate cannot be lowered after a
  * non-finite rollback. Here the bias corrections are computed in float64
  * from the step count, so the state is exactly (t, m, v) and resuming is
- * exact.
+ * exact. Each step is one fused pass per parameter (`adamUpdate`), which
+ * needs the kernels `initBackend` installs.
  *
  * @module
  */
 
 import { tf } from "../deps.ts";
+import { adamUpdate } from "./kernels/adam.ts";
 import type { ParamArrays } from "./params.ts";
 
 /** Adam's state: step count and per-variable moments, by variable name. */
@@ -56,23 +58,25 @@ export class Adam {
     const b2 = this.#beta2;
     const correction1 = 1 - b1 ** this.step;
     const correction2 = 1 - b2 ** this.step;
-    // θ ← θ − lr/c1 · m / (√v/√c2 + ε), as PyTorch computes it.
-    const stepSize = this.learningRate / correction1;
-    const rootCorrection2 = Math.sqrt(correction2);
-    tf.tidy(() => {
-      for (const [name, variable] of variables) {
-        const g = grads[variable.name];
-        if (!g) continue;
-        const m = this.#m.get(name)!;
-        const v = this.#v.get(name)!;
-        const newM = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const newV = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        m.assign(newM);
-        v.assign(newV);
-        const denominator = tf.add(tf.div(tf.sqrt(newV), rootCorrection2), this.#epsilon);
-        variable.assign(tf.sub(variable, tf.mul(tf.div(newM, denominator), stepSize)));
-      }
-    });
+    // θ ← θ − lr/c1 · m / (√v/√c2 + ε), as PyTorch computes it, in one fused pass.
+    const constants = {
+      stepSize: this.learningRate / correction1,
+      rootCorrection2: Math.sqrt(correction2),
+      beta1: b1,
+      beta2: b2,
+      epsilon: this.#epsilon,
+    };
+    for (const [name, variable] of variables) {
+      const g = grads[variable.name];
+      if (!g) continue;
+      const m = this.#m.get(name)!;
+      const v = this.#v.get(name)!;
+      const updated = adamUpdate(variable, { m, v }, g, constants);
+      variable.assign(updated[0]);
+      m.assign(updated[1]);
+      v.assign(updated[2]);
+      tf.dispose(updated);
+    }
   }
 
   /** A copy of the whole state. */
