@@ -28,6 +28,7 @@ import {
   renderColumns,
 } from "./refine.ts";
 import { rescuePeaks, squareCentres } from "./rescue.ts";
+import { estimateRowShift, meanRowShift } from "./row_jitter.ts";
 import { estimateLattice, type LatticeEstimate } from "./spacing.ts";
 import { A, assignSublattices, type SublatticeRule } from "./sublattice.ts";
 
@@ -57,6 +58,12 @@ export interface FindAtomsOptions {
   aBrighter?: boolean;
   /** Which A neighbours define a B column's centre (default "auto"). */
   neighbours?: NeighbourRule;
+  /**
+   * Estimate the random x offset of each image row (fast-scan flyback
+   * jitter) from the lattice and refit the columns with it removed
+   * (default true). Smooth scan distortion stays in the positions.
+   */
+  rowJitter?: boolean;
 }
 
 /** Atom columns found in an image, columnar. */
@@ -90,6 +97,13 @@ export interface AtomResult {
    * called A: the sublattices cannot be told apart.
    */
   columnsPerCell: number;
+  /**
+   * Estimated x offset of each image row, px (row-to-row jitter only; all
+   * zero when `rowJitter` is false): pixel x of row y shows what a
+   * jitter-free scan shows at x + rowShift[y]. Reported positions are in
+   * that jitter-free frame.
+   */
+  rowShift: Float64Array;
 }
 
 /** Find, refine and classify the atom columns of `image` and compute the polarisation. */
@@ -143,11 +157,15 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
       if ("vectors" in lattice) perCell = columnsPerCell(kept, lattice, image);
     }
   }
+  const rowShift = (options.rowJitter ?? true)
+    ? estimateRowShift({ ...kept, sublattice }, image.height, { period })
+    : new Float64Array(image.height);
   if (options.sharedShape ?? true) {
     kept = refitWithLocalShape(image, kept, sublattice, response, {
       ...fit,
       shapeRadius: 2.5 * period,
       subtractNeighbours: subtract,
+      rowShift,
     });
     // A refit may walk a spurious detection onto a real column: keep one.
     const unique = dropDuplicates(kept, response, 0.35 * finalNn);
@@ -156,6 +174,9 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
       response = Float64Array.from(unique, (k) => response[k]);
       sublattice = Uint8Array.from(unique, (k) => sublattice[k]);
     }
+  } else {
+    // No refit: move each column by the mean offset of the rows it spans.
+    for (let k = 0; k < kept.x.length; k++) kept.x[k] += meanRowShift(rowShift, kept.y[k], period);
   }
   const columns: AtomColumns = { ...kept, sublattice, response };
   const polarization = computePolarization(columns, { neighbours: options.neighbours });
@@ -168,6 +189,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
     windowRadius,
     rescued,
     columnsPerCell: perCell,
+    rowShift,
   };
 }
 

@@ -153,6 +153,11 @@ export interface LocalShapeOptions {
   shapeRadius: number;
   /** Subtract much brighter neighbours (default true). */
   subtractNeighbours?: boolean;
+  /**
+   * x offset of each image row, px: pixel x of row y is fitted at x + rowShift[y]
+   * (see `estimateRowShift` in row_jitter.ts); none by default.
+   */
+  rowShift?: Float64Array;
 }
 
 /**
@@ -170,7 +175,7 @@ export function refitWithLocalShape(
 ): RefinedColumns {
   const n = columns.x.length;
   const out = copyColumns(columns);
-  const ctx = new FitContext(image, options.radius, options.sigma);
+  const ctx = new FitContext(image, options.radius, options.sigma, options.rowShift);
   const index = pointIndex(columns.x, columns.y);
   const brighterOf = (options.subtractNeighbours ?? true)
     ? brighterNeighbours(columns, response, options.radius)
@@ -232,9 +237,11 @@ class FitContext {
   readonly #sigma: number;
   readonly #win: FitWindow;
   readonly #scratch = new FitScratch();
+  readonly #rowShift: Float64Array | undefined;
 
-  constructor(image: Grid, radius: number, sigma: number) {
+  constructor(image: Grid, radius: number, sigma: number, rowShift?: Float64Array) {
     this.#image = image;
+    this.#rowShift = rowShift;
     this.#radius = radius;
     this.#sigma = sigma;
     const side = 2 * Math.ceil(radius) + 3;
@@ -251,15 +258,18 @@ class FitContext {
     const { data, width, height } = this.#image;
     const R = this.#radius;
     const win = this.#win;
-    const x0 = Math.max(0, Math.ceil(cx - R));
-    const x1 = Math.min(width - 1, Math.floor(cx + R));
     const y0 = Math.max(0, Math.ceil(cy - R));
     const y1 = Math.min(height - 1, Math.floor(cy + R));
     let m = 0;
     for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
+      // Pixel x of this row sits at x + shift in the corrected frame.
+      const shift = this.#rowShift ? this.#rowShift[y] : 0;
+      const x0 = Math.max(0, Math.ceil(cx - R - shift));
+      const x1 = Math.min(width - 1, Math.floor(cx + R - shift));
+      for (let ix = x0; ix <= x1; ix++) {
+        const x = ix + shift;
         if ((x - cx) ** 2 + (y - cy) ** 2 > R * R) continue;
-        let v = data[y * width + x];
+        let v = data[y * width + ix];
         if (subtract) { for (const s of subtract) v -= gaussianAt(s, x, y); }
         win.xs[m] = x;
         win.ys[m] = y;

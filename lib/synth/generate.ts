@@ -79,6 +79,12 @@ export interface SynthResult {
   truth: SynthTruth;
   /** Parameters and derived facts. */
   meta: SynthMeta;
+  /**
+   * The random x offset of each image row, px (the zero-mean row jitter the
+   * truth leaves out): pixel x of row y shows what a jitter-free scan shows
+   * at x + rowJitter[y].
+   */
+  rowJitter: Float64Array;
 }
 
 function zPower(species: string, n: number): number {
@@ -267,6 +273,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     image: { data, width, height, pixelSize: { value: o.pixelSize, unit: "nm" } },
     truth,
     meta,
+    rowJitter: scan.jitter,
   };
 }
 
