@@ -100,6 +100,8 @@ export async function atomsStage(
   const countA = c.sublattice.filter((s) => s === 0).length;
   const flagged = p.status.filter((s) => s !== "ok").length;
   const failedFits = c.fitOk.length - c.fitOk.reduce((a, b) => a + b, 0);
+  const shifts = result.rowShift;
+  const rowJitter = Math.sqrt(shifts.reduce((s, v) => s + v * v, 0) / Math.max(1, shifts.length));
   const extra = {
     columns: c.x.length,
     a: countA,
@@ -109,13 +111,14 @@ export async function atomsStage(
     nearestNeighbourPx: result.nnDistance,
     columnsPerCell: result.columnsPerCell,
     rescued: result.rescued,
+    rowJitterRmsPx: Number(rowJitter.toFixed(4)),
     findMs: Math.round(found - started),
     totalMs: Math.round(performance.now() - started),
   };
   const summary = `atoms: ${c.x.length} columns (${countA} A, ${c.x.length - countA} B; ` +
     `${failedFits} fits failed), period ${result.lattice.period.toFixed(2)} px, ` +
     `${p.x.length - flagged} polarisation vectors (${flagged} flagged, ${p.rule} neighbours), ` +
-    `${Math.round(found - started)} ms` +
+    `row jitter removed ${rowJitter.toFixed(3)} px rms, ${Math.round(found - started)} ms` +
     (p.x.length === 0
       ? `; ${result.columnsPerCell.toFixed(2)} columns per lattice cell: one sublattice (or two ` +
         "that look alike), every column is called A and no polarisation is computed"
