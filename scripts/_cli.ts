@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Command, InvalidArgumentError } from "../lib/deps.ts";
+import { Command, InvalidArgumentError, type OptionValues } from "../lib/deps.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
 import type { Run } from "../lib/io/run.ts";
 
@@ -66,6 +66,36 @@ export function choiceFlag<T extends string>(
     }
     return value as T;
   };
+}
+
+/** The option values commander's typings infer for command `C`. */
+export type OptionValuesOf<C> = C extends Command<infer _A, infer O, infer _G> ? O : never;
+
+/**
+ * `true` when command `C` yields exactly the option values `V` (same keys, types and
+ * optionality), else `false`: with {@linkcode Assert}, keeps a stated `...FlagValues`
+ * type true to the flags it describes.
+ */
+export type YieldsExactly<C, V> = [OptionValuesOf<C>] extends [V]
+  ? ([V] extends [OptionValuesOf<C>] ? true : false)
+  : false;
+
+/** Compiles only when `T` is `true` (a compile-time assertion). */
+export type Assert<T extends true> = T;
+
+/**
+ * `cmd` with the flags `add` puts on it, typed as `cmd`'s option values plus `V`. The shared
+ * flag builders state `V` (and check it against `add` with {@linkcode YieldsExactly}) rather
+ * than infer it: over a generic `O`, commander's typings would give every caller a nest of
+ * deferred conditional types, one per flag.
+ */
+export function withFlags<
+  V extends OptionValues,
+  A extends unknown[],
+  O extends OptionValues,
+  G extends OptionValues,
+>(cmd: Command<A, O, G>, add: (bare: Command) => unknown): Command<A, O & V, G> {
+  return add(cmd as unknown as Command) as Command<A, O & V, G>;
 }
 
 interface CommanderLike {

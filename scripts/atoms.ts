@@ -24,6 +24,7 @@ import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import type { Command, OptionValues } from "../lib/deps.ts";
 import {
+  type Assert,
   choiceFlag,
   intFlag,
   numberFlag,
@@ -31,6 +32,8 @@ import {
   program,
   runMain,
   type StageReport,
+  withFlags,
+  type YieldsExactly,
 } from "./_cli.ts";
 
 /** Options of {@linkcode atomsStage}: the finder's options, the image's name and whether to draw. */
@@ -127,12 +130,26 @@ export async function atomsStage(
 }
 
 /**
- * Add the atom finder's flags to `cmd` (all but the fit window, `--window` here
- * and `--fit-window` in analyze, whose `--window` is the stack's).
+ * The values of {@linkcode atomsFlags}' flags. A type, not an interface: only an object
+ * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
  */
-export function atomsFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
-  cmd: Command<A, O, G>,
-) {
+export type AtomsFlagValues = {
+  /** Lattice period, px. */
+  spacing?: number;
+  /** Detection filter width, px. */
+  sigma?: number;
+  /** How A and B are told apart. */
+  sublatticeRule: SublatticeRule;
+  /** Whether A columns are the brighter ones. */
+  aBrighter: "true" | "false";
+  /** Which A neighbours define a B site's centre. */
+  neighbours: NeighbourRule;
+  /** Whether to estimate and remove the fast-scan row jitter. */
+  rowJitter: "true" | "false";
+};
+
+/** The atom finder's flags on `cmd`, with the option values commander infers for them. */
+function addAtomsOptions(cmd: Command) {
   return cmd
     .option(
       "--spacing <px>",
@@ -161,21 +178,27 @@ export function atomsFlags<A extends unknown[], O extends OptionValues, G extend
       "A neighbours defining a B site's centre: four, pair ([110]) or auto",
       choiceFlag("--neighbours", ["auto", "four", "pair"] as const),
       "auto" as const,
+    )
+    .option(
+      "--row-jitter <bool>",
+      "estimate and remove the fast-scan row jitter",
+      choiceFlag("--row-jitter", ["true", "false"] as const),
+      "true" as const,
     );
 }
+// Does not compile when AtomsFlagValues and the flags above disagree.
+type _AtomsFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addAtomsOptions>, AtomsFlagValues>
+>;
 
-/** The values of {@linkcode atomsFlags}' flags. */
-export interface AtomsFlagValues {
-  /** Lattice period, px. */
-  spacing?: number;
-  /** Detection filter width, px. */
-  sigma?: number;
-  /** How A and B are told apart. */
-  sublatticeRule: SublatticeRule;
-  /** Whether A columns are the brighter ones. */
-  aBrighter: "true" | "false";
-  /** Which A neighbours define a B site's centre. */
-  neighbours: NeighbourRule;
+/**
+ * Add the atom finder's flags to `cmd` (all but the fit window, `--window` here
+ * and `--fit-window` in analyze, whose `--window` is the stack's).
+ */
+export function atomsFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & AtomsFlagValues, G> {
+  return withFlags<AtomsFlagValues, A, O, G>(cmd, addAtomsOptions);
 }
 
 /** The finder's options from the values of {@linkcode atomsFlags} and the fit window. */
@@ -187,6 +210,7 @@ export function findAtomsOptions(flags: AtomsFlagValues, window: number): FindAt
     sublatticeRule: flags.sublatticeRule,
     aBrighter: flags.aBrighter === "true",
     neighbours: flags.neighbours,
+    rowJitter: flags.rowJitter === "true",
   };
 }
 

@@ -33,7 +33,16 @@ import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import { readStackFile, readStackPositions, type StackFile } from "../lib/io/stack_files.ts";
-import { intFlag, parseArgs, program, runMain, type StageReport } from "./_cli.ts";
+import {
+  type Assert,
+  intFlag,
+  parseArgs,
+  program,
+  runMain,
+  type StageReport,
+  withFlags,
+  type YieldsExactly,
+} from "./_cli.ts";
 
 /** Parse `--embeddings`: a comma-separated list of embedding names, or `none`. */
 export function embeddingList(value: string): EmbeddingName[] {
@@ -51,10 +60,29 @@ export function embeddingList(value: string): EmbeddingName[] {
   return names as EmbeddingName[];
 }
 
-/** Add the baselines' flags (all but `--seed`) to `cmd`; shared with analyze. */
-export function baselinesFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
-  cmd: Command<A, O, G>,
-) {
+/**
+ * The values of {@linkcode baselinesFlags}' flags. A type, not an interface: only an object
+ * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
+ */
+export type BaselinesFlagValues = {
+  /** Classes for k-means, the mixtures and NMF (the stage caps them at the window count). */
+  classes: number;
+  /** PCA components for the scree plot. */
+  components: number;
+  /** PCA scores fed to the full GMM and BIC. */
+  pcaDims: number;
+  /** Largest k of the BIC sweep. */
+  bicMax: number;
+  /** 2-D embeddings to compute. */
+  embeddings: EmbeddingName[];
+  /** Most windows Isomap and MDS embed. */
+  embedMax: number;
+  /** Threads for the heavy kernels. */
+  threads: number;
+};
+
+/** The baselines' flags on `cmd`, with the option values commander infers for them. */
+function addBaselinesOptions(cmd: Command) {
   return cmd
     .option(
       "--classes <k>",
@@ -89,27 +117,24 @@ export function baselinesFlags<A extends unknown[], O extends OptionValues, G ex
     )
     .option("--threads <n>", "threads for the heavy kernels", intFlag("--threads", 1, 64), 2);
 }
+// Does not compile when BaselinesFlagValues and the flags above disagree.
+type _BaselinesFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addBaselinesOptions>, BaselinesFlagValues>
+>;
+
+/** Add the baselines' flags (all but `--seed`) to `cmd`; shared with analyze. */
+export function baselinesFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & BaselinesFlagValues, G> {
+  return withFlags<BaselinesFlagValues, A, O, G>(cmd, addBaselinesOptions);
+}
 
 /** Options of {@linkcode baselinesStage} (see `baselines --help`). */
-export interface BaselinesStageOptions {
+export interface BaselinesStageOptions extends BaselinesFlagValues {
   /** Window centres (`stack.csv`), for clusters.csv's x,y and the real-space map. */
   positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
-  /** Classes for k-means, the mixtures and NMF (capped at the window count). */
-  classes: number;
-  /** PCA components for the scree plot. */
-  components: number;
-  /** PCA scores fed to the full GMM and BIC. */
-  pcaDims: number;
-  /** Largest k of the BIC sweep. */
-  bicMax: number;
-  /** 2-D embeddings to compute. */
-  embeddings: EmbeddingName[];
-  /** Most windows Isomap and MDS embed. */
-  embedMax: number;
   /** Seed of every random choice. */
   seed: number;
-  /** Threads for the heavy kernels. */
-  threads: number;
   /** Write the figures (default true). */
   figures?: boolean;
   /** Called before each step with its name (default: a line on standard error). */

@@ -27,7 +27,17 @@ import {
 } from "../lib/stack.ts";
 import { stackMosaicFigure, stackOverviewFigure } from "../lib/stack_figures.ts";
 import type { Command, OptionValues } from "../lib/deps.ts";
-import { choiceFlag, intFlag, parseArgs, program, runMain, type StageReport } from "./_cli.ts";
+import {
+  type Assert,
+  choiceFlag,
+  intFlag,
+  parseArgs,
+  program,
+  runMain,
+  type StageReport,
+  withFlags,
+  type YieldsExactly,
+} from "./_cli.ts";
 
 /** Rows of atoms.csv on `sublattice` ("all" for every row): coordinates and row numbers. */
 export function selectAtoms(
@@ -62,17 +72,9 @@ export function selectAtoms(
 }
 
 /** Options of {@linkcode stackStage}. */
-export interface StackStageOptions {
+export interface StackStageOptions extends Omit<StackFlagValues, "perWindow"> {
   /** The image's file name, for error messages. */
   source: string;
-  /** Window side in px. */
-  window: number;
-  /** The sublattice the centres are on (recorded, and named in messages). */
-  sublattice: string;
-  /** Sub-pixel or integer centring. */
-  centring: Centring;
-  /** Scaling of the values. */
-  normalize: Normalization;
   /** Normalise each window on its own. */
   perWindow: boolean;
   /** Write the two figures (default true). */
@@ -144,10 +146,25 @@ export async function stackStage(
   };
 }
 
-/** Add the stack's flags (window, sublattice, centring, scaling) to `cmd`; shared with analyze. */
-export function stackFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
-  cmd: Command<A, O, G>,
-) {
+/**
+ * The values of {@linkcode stackFlags}' flags. A type, not an interface: only an object
+ * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
+ */
+export type StackFlagValues = {
+  /** Window side in px. */
+  window: number;
+  /** The sublattice the windows are centred on (A, B, or all; recorded, and named in messages). */
+  sublattice: string;
+  /** Sub-pixel or integer centring. */
+  centring: Centring;
+  /** Scaling of the values. */
+  normalize: Normalization;
+  /** Normalise each window on its own (set by the switch, else absent). */
+  perWindow?: true;
+};
+
+/** The stack's flags on `cmd`, with the option values commander infers for them. */
+function addStackOptions(cmd: Command) {
   return cmd
     .option("--window <px>", "window side in px", intFlag("--window", 4, 1024), 48)
     .option("--sublattice <name>", "sublattice to centre on (A, B, or all)", "B")
@@ -164,6 +181,17 @@ export function stackFlags<A extends unknown[], O extends OptionValues, G extend
       "minmax" as Normalization,
     )
     .option("--per-window", "normalise each window on its own instead of the whole stack");
+}
+// Does not compile when StackFlagValues and the flags above disagree.
+type _StackFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addStackOptions>, StackFlagValues>
+>;
+
+/** Add the stack's flags (window, sublattice, centring, scaling) to `cmd`; shared with analyze. */
+export function stackFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & StackFlagValues, G> {
+  return withFlags<StackFlagValues, A, O, G>(cmd, addStackOptions);
 }
 
 if (import.meta.main) {

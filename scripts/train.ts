@@ -45,6 +45,7 @@ import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
 import { type EpochRecord, type TrainCheckpoint, trainRvae } from "../lib/rvae/train.ts";
 import { type Command, type OptionValues, tf } from "../lib/deps.ts";
 import {
+  type Assert,
   choiceFlag,
   intFlag,
   numberFlag,
@@ -52,26 +53,29 @@ import {
   program,
   runMain,
   type StageReport,
+  withFlags,
+  type YieldsExactly,
 } from "./_cli.ts";
 import { type ProgressReporter, progressReporter } from "./_progress.ts";
 import { writeRvaeFigures } from "./_rvae_figures.ts";
 
 const CHECKPOINT = "checkpoint.bin";
 
-/** Flags that shape the model and its training (see `train --help`). */
-export interface TrainFlags {
+/**
+ * The values of {@linkcode trainFlags}' flags. A type, not an interface: only an object
+ * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
+ */
+export type TrainFlagValues = {
+  /** Passes over the training set (default: the training defaults'). */
+  epochs?: number;
   /** Content latents K. */
   latent: number;
-  /** Seed of every random choice. */
-  seed: number;
   /** Encoder kind. */
   encoder: EncoderKind;
   /** Decoder kind (default fast; faithful with `reference`). */
   decoder?: DecoderKind;
-  /** Whether the latents carry the shifts. */
+  /** Whether the latents carry the shifts (`--no-translation` makes it false). */
   translation: boolean;
-  /** Passes over the training set (default: the training defaults'). */
-  epochs?: number;
   /** Adam learning rate. */
   lr?: number;
   /** Batch size. */
@@ -82,6 +86,18 @@ export interface TrainFlags {
   anglePrior?: number;
   /** Shift per unit of dx, dy, in grid units (AtomAI's translation prior, 0.1). */
   translationPrior?: number;
+  /** Rotation equivariance of the encoder, as flagged (default 4; 1 with `reference`). */
+  rotations?: "1" | "2" | "4";
+  /** AtomAI's model and training exactly (set by the switch, else absent). */
+  reference?: true;
+  /** The tfjs backend. */
+  backend: BackendChoice;
+};
+
+/** Flags that shape the model and its training (see `train --help`). */
+export interface TrainFlags extends Omit<TrainFlagValues, "rotations" | "reference" | "backend"> {
+  /** Seed of every random choice. */
+  seed: number;
   /** AtomAI's model and training exactly (encoder, decoder, K and translation as flagged). */
   reference?: boolean;
   /** Rotation equivariance of the encoder: 1, 2 or 4 (default 4; 1 with `reference`). */
@@ -290,10 +306,8 @@ export async function trainStage(
   };
 }
 
-/** Add the model's and the training's flags (all but `--seed`) to `cmd`; shared with analyze. */
-export function trainFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
-  cmd: Command<A, O, G>,
-) {
+/** The model's and the training's flags on `cmd`, with the option values commander infers for them. */
+function addTrainOptions(cmd: Command) {
   return cmd
     .option("--epochs <n>", "passes over the training set", intFlag("--epochs", 1, 100000))
     .option("--latent <k>", "number of content latents", intFlag("--latent", 0, 64), 2)
@@ -338,6 +352,17 @@ export function trainFlags<A extends unknown[], O extends OptionValues, G extend
       choiceFlag("--backend", BACKEND_CHOICES),
       "auto" as BackendChoice,
     );
+}
+// Does not compile when TrainFlagValues and the flags above disagree.
+type _TrainFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addTrainOptions>, TrainFlagValues>
+>;
+
+/** Add the model's and the training's flags (all but `--seed`) to `cmd`; shared with analyze. */
+export function trainFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & TrainFlagValues, G> {
+  return withFlags<TrainFlagValues, A, O, G>(cmd, addTrainOptions);
 }
 
 if (import.meta.main) {

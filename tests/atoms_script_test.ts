@@ -56,6 +56,27 @@ Deno.test("atoms script: atoms.csv, polarization.csv, figures and run.json", asy
   }
 });
 
+Deno.test("atoms script: --row-jitter false removes no row jitter; by default some is", async () => {
+  const out = await Deno.makeTempDir({ prefix: "atoms_jitter_" });
+  try {
+    const task = await atomsTask();
+    const rowJitter = async (flags: string[]) => {
+      const dir = `${out}/${flags.join("_") || "default"}`;
+      const args = ["data/sample/image.tif", "--out", dir, "--no-figures", ...flags];
+      const r = await runDeno([...task, ...args]);
+      assertEquals(r.code, 0, r.stderr);
+      const run = JSON.parse(await Deno.readTextFile(`${dir}/run.json`));
+      return { removedRmsPx: run.extra.rowJitterRmsPx, parameter: run.parameters.rowJitter };
+    };
+    const byDefault = await rowJitter([]);
+    assertEquals(byDefault.parameter, true);
+    assert(byDefault.removedRmsPx > 0, `default removed ${byDefault.removedRmsPx} px rms`);
+    assertEquals(await rowJitter(["--row-jitter", "false"]), { removedRmsPx: 0, parameter: false });
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("atoms script: one-line errors, exit 1 for a bad file and 2 for a bad flag", async () => {
   const parent = await Deno.makeTempDir({ prefix: "atoms_bad_" });
   try {
@@ -73,6 +94,7 @@ Deno.test("atoms script: one-line errors, exit 1 for a bad file and 2 for a bad 
       [[noise], 1, "noise.npy"],
       [["data/sample/image.npy", "--window", "7"], 2, "--window"],
       [["data/sample/image.npy", "--neighbours", "six"], 2, "--neighbours"],
+      [["data/sample/image.npy", "--row-jitter", "maybe"], 2, "--row-jitter"],
     ];
     for (const [args, code, needle] of cases) {
       const r = await runDeno([...task, ...args, "--out", `${parent}/out`]);
