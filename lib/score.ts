@@ -13,6 +13,7 @@
 
 import { median } from "./atoms/polarization.ts";
 import { FormatError } from "./errors.ts";
+import { KDBush } from "./deps.ts";
 import { type CsvTable, numericColumn, stringColumn } from "./io/csv.ts";
 import { angleDelta } from "./rvae/angles.ts";
 import {
@@ -140,6 +141,14 @@ export interface FoundPolarization {
 export interface PolarizationScoreOptions extends MatchOptions {
   /** Angle tolerance in degrees for `fractionWithin`. Default 20. */
   toleranceDeg?: number;
+  /**
+   * What a found vector is compared with. "displacement" (default): the
+   * truth's designed polar displacement `dx, dy`. "cage": the true B position
+   * minus the mean of its four nearest true A positions — the quantity the
+   * atom stage measures, static disorder of the columns included, so the
+   * score is the estimator's error alone.
+   */
+  reference?: "displacement" | "cage";
 }
 
 /** Direction errors of found polarisation vectors on the truth's polar B sites. */
@@ -188,13 +197,17 @@ export function scorePolarization(
   const toleranceDeg = options.toleranceDeg ?? 20;
   const errors: number[] = [];
   const ratios: number[] = [];
+  const reference = options.reference === "cage"
+    ? cageVectors(truth, polar, cell)
+    : { dx: polar.map((i) => truth.dx[i]), dy: polar.map((i) => truth.dy[i]) };
   for (let k = 0; k < polar.length; k++) {
-    if (partner[k] < 0) continue;
+    if (partner[k] < 0 || !Number.isFinite(reference.dx[k])) continue;
     const j = usable[partner[k]];
-    const i = polar[k];
-    const trueAngle = Math.atan2(truth.dy[i], truth.dx[i]);
+    const trueAngle = Math.atan2(reference.dy[k], reference.dx[k]);
     errors.push(angleDifference(Math.atan2(found.py[j], found.px[j]), trueAngle) * 180 / Math.PI);
-    ratios.push(Math.hypot(found.px[j], found.py[j]) / Math.hypot(truth.dx[i], truth.dy[i]));
+    ratios.push(
+      Math.hypot(found.px[j], found.py[j]) / Math.hypot(reference.dx[k], reference.dy[k]),
+    );
   }
   return {
     medianAngleErrorDeg: median(errors),
@@ -204,6 +217,30 @@ export function scorePolarization(
     matched: errors.length,
     polarCount: polar.length,
   };
+}
+
+/** True B position minus the mean of its four nearest true A columns (NaN without four within a cell). */
+function cageVectors(truth: TruthSites, sites: number[], cell: number) {
+  const a: number[] = [];
+  for (let i = 0; i < truth.x.length; i++) if (sublatticeCode(truth.sublattice[i]) === 0) a.push(i);
+  const index = new KDBush(Math.max(a.length, 1));
+  for (const i of a) index.add(truth.x[i], truth.y[i]);
+  index.finish();
+  const dx = new Float64Array(sites.length).fill(NaN);
+  const dy = new Float64Array(sites.length).fill(NaN);
+  sites.forEach((i, k) => {
+    const x = truth.x[i];
+    const y = truth.y[i];
+    const near = index.within(x, y, cell).map((n) => a[n])
+      .sort((p, q) =>
+        Math.hypot(truth.x[p] - x, truth.y[p] - y) - Math.hypot(truth.x[q] - x, truth.y[q] - y)
+      )
+      .slice(0, 4);
+    if (near.length < 4) return;
+    dx[k] = x - near.reduce((sum, n) => sum + truth.x[n], 0) / 4;
+    dy[k] = y - near.reduce((sum, n) => sum + truth.y[n], 0) / 4;
+  });
+  return { dx, dy };
 }
 
 /** Ground truth from a parsed `truth.csv` (columns `x,y,sublattice,dx,dy,variant`). */

@@ -128,6 +128,28 @@ Deno.test("score: scorePolarization measures direction errors on polar B sites",
   assert(Number.isFinite(flagged.medianAngleErrorDeg), "median of the finite errors");
 });
 
+Deno.test("score: scorePolarization's cage reference is B minus the mean of its four A", () => {
+  const truth = gridTruth();
+  // Every B column sits 1 px right of its cage centre (static disorder, say) while its
+  // designed displacement points at 45°; a vector (1, 0) is exact for the cage, 45° off
+  // the design.
+  for (let i = 0; i < truth.x.length; i++) if (truth.sublattice[i] === "B") truth.x[i] += 1;
+  const found = { x: [] as number[], y: [] as number[], px: [] as number[], py: [] as number[] };
+  for (let i = 0; i < truth.x.length; i++) {
+    if (truth.sublattice[i] !== "B") continue;
+    found.x.push(truth.x[i]);
+    found.y.push(truth.y[i]);
+    found.px.push(1);
+    found.py.push(0);
+  }
+  const frame = { cell: 10, width: 100, height: 100 };
+  const cage = scorePolarization(found, truth, { ...frame, reference: "cage" });
+  assertEquals(cage.matched, 64);
+  assertAlmostEquals(cage.medianAngleErrorDeg, 0, 1e-9);
+  assertAlmostEquals(cage.magnitudeRatio, 1, 1e-9);
+  assertAlmostEquals(scorePolarization(found, truth, frame).medianAngleErrorDeg, 45, 1e-9);
+});
+
 Deno.test("score: angleDifference wraps", () => {
   assertAlmostEquals(angleDifference(0.1, 2 * Math.PI - 0.1), 0.2, 1e-12);
   assertAlmostEquals(angleDifference(Math.PI, -Math.PI), 0, 1e-12);
