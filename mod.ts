@@ -32,7 +32,7 @@ export type { Hdf5Options } from "./lib/formats/hdf5.ts";
 export { MAX_IMAGE_PIXELS } from "./lib/formats/samples.ts";
 export type { AxisCalibration, DecodeOptions, ImageEntry } from "./lib/formats/samples.ts";
 export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
-export type { CsvColumn, CsvTable } from "./lib/io/csv.ts";
+export type { CsvColumn, CsvTable, FormatCsvOptions } from "./lib/io/csv.ts";
 
 // Figures (pure: data in, SVG strings out; rasterising needs no permissions)
 export {
@@ -45,25 +45,50 @@ export {
 } from "./lib/figures/color.ts";
 export type { AmplitudePhaseOptions, Colormap, ColormapName, Rgb } from "./lib/figures/color.ts";
 export { imagePanel, imageToRgba, percentileRange } from "./lib/figures/image_panel.ts";
-export type { ImageData, ImageFrame, ImagePanelOptions, Layer } from "./lib/figures/image_panel.ts";
+export type {
+  ImageData,
+  ImageFrame,
+  ImagePanelOptions,
+  ImageToRgbaOptions,
+  Layer,
+} from "./lib/figures/image_panel.ts";
 export { arrowsLayer, categoryLegend, pointsLayer } from "./lib/figures/layers.ts";
-export type { ArrowsOptions, PointsOptions, VectorField } from "./lib/figures/layers.ts";
+export type {
+  ArrowsOptions,
+  MarkColorOptions,
+  MarkerShape,
+  PointsOptions,
+  VectorField,
+} from "./lib/figures/layers.ts";
 export {
   histogramCounts,
   histogramFigure,
   lineFigure,
   scatterFigure,
 } from "./lib/figures/charts.ts";
-export type { HistogramOptions, LineSeries, ScatterOptions } from "./lib/figures/charts.ts";
+export type {
+  ChartOptions,
+  HistogramMarker,
+  HistogramOptions,
+  LineOptions,
+  LineSeries,
+  ScatterOptions,
+} from "./lib/figures/charts.ts";
 export { mosaicFigure, tilesFromStack } from "./lib/figures/mosaic.ts";
 export type { MosaicOptions } from "./lib/figures/mosaic.ts";
 export { categoricalLegend, colorBar, colorWheelSvg } from "./lib/figures/legends.ts";
-export type { ColorBarOptions, ColorWheelOptions, LegendEntry } from "./lib/figures/legends.ts";
+export type {
+  ColorBarOptions,
+  ColorWheelOptions,
+  LegendEntry,
+  LegendOptions,
+} from "./lib/figures/legends.ts";
 export { chooseScaleBar } from "./lib/figures/scale_bar.ts";
-export type { ScaleBar } from "./lib/figures/scale_bar.ts";
+export type { ScaleBar, ScaleBarOptions } from "./lib/figures/scale_bar.ts";
 export { figureGrid } from "./lib/figures/layout.ts";
 export type { FigureGridOptions } from "./lib/figures/layout.ts";
 export { svgDocument, svgSize, svgText } from "./lib/figures/svg.ts";
+export type { Rect, RgbaPixels, SvgDocumentOptions, TextOptions } from "./lib/figures/svg.ts";
 export { svgToPng, svgToRgba } from "./lib/figures/raster.ts";
 export type { RasterOptions } from "./lib/figures/raster.ts";
 
@@ -74,6 +99,7 @@ export { resolveSynthOptions, SYNTH_DEFAULTS } from "./lib/synth/options.ts";
 export type { ResolvedSynthOptions, SynthOptions } from "./lib/synth/options.ts";
 export { synthFiles } from "./lib/synth/files.ts";
 export { synthPreviewFigure, variantMap } from "./lib/synth/figure.ts";
+export type { CropBox } from "./lib/synth/figure.ts";
 export {
   adjustedRandIndex,
   angleVariantAgreement,
@@ -85,10 +111,14 @@ export {
 } from "./lib/score.ts";
 export type {
   AngleAgreement,
+  AngleAgreementOptions,
   AngleSites,
   AtomScore,
+  FoundPolarization,
   MatchOptions,
   PolarizationScore,
+  PolarizationScoreOptions,
+  ScoredPoints,
   TruthSites,
 } from "./lib/score.ts";
 
@@ -100,6 +130,7 @@ export { estimateLattice, reduceBasis } from "./lib/atoms/spacing.ts";
 export type { BraggPeak, LatticeEstimate, LatticeOptions } from "./lib/atoms/spacing.ts";
 export { findPeaks } from "./lib/atoms/detect.ts";
 export type { FindPeaksOptions, PeakDetection, Peaks } from "./lib/atoms/detect.ts";
+export type { Grid } from "./lib/atoms/filters.ts";
 export {
   fitColumns,
   refineColumns,
@@ -107,7 +138,12 @@ export {
   refitWithLocalShape,
   renderColumns,
 } from "./lib/atoms/refine.ts";
-export type { LocalShapeOptions, RefinedColumns, RefineOptions } from "./lib/atoms/refine.ts";
+export type {
+  LocalShapeOptions,
+  RefinedColumns,
+  RefineOptions,
+  Starts,
+} from "./lib/atoms/refine.ts";
 export type { GaussianParams } from "./lib/atoms/gaussian_fit.ts";
 export { assignSublattices } from "./lib/atoms/sublattice.ts";
 export type { SublatticeOptions, SublatticeRule } from "./lib/atoms/sublattice.ts";
@@ -155,7 +191,10 @@ export { umap } from "./lib/baselines/umap.ts";
 export type { UmapOptions } from "./lib/baselines/umap.ts";
 export { knnGraph } from "./lib/baselines/knn.ts";
 export type { KnnGraph } from "./lib/baselines/knn.ts";
+export { WorkerPool } from "./lib/baselines/pool.ts";
+export type { Task, TaskName } from "./lib/baselines/pool.ts";
 export { gaussianBlobs, swissRoll } from "./lib/baselines/synthetic.ts";
+export type { BlobOptions } from "./lib/baselines/synthetic.ts";
 export { EMBEDDINGS, runBaselines } from "./lib/baselines/suite.ts";
 export type { BaselineOptions, BaselineResults, EmbeddingName } from "./lib/baselines/suite.ts";
 export {
@@ -173,6 +212,7 @@ export type { WasmMatrix, WorkspaceOptions } from "./lib/linalg/workspace.ts";
 // rVAE (call initBackend() first; see lib/rvae/)
 export { BACKEND_CHOICES, initBackend } from "./lib/rvae/backend.ts";
 export type { BackendChoice, BackendOptions } from "./lib/rvae/backend.ts";
+export type { Scalar, Tensor, Tensor2D, Tensor3D, Variable } from "./lib/deps.ts";
 export { sampleBilinear } from "./lib/rvae/kernels/bilinear.ts";
 export type { Padding } from "./lib/rvae/kernels/bilinear.ts";
 export { adamUpdate } from "./lib/rvae/kernels/adam.ts";
@@ -199,21 +239,31 @@ export type {
 } from "./lib/rvae/config.ts";
 export { assignParams, createRvae, disposeRvae, modelParams, rvaeLoss } from "./lib/rvae/model.ts";
 export type { CreateRvaeOptions, LossTerms, Rvae, StepSchedule } from "./lib/rvae/model.ts";
+export type { Variables } from "./lib/rvae/networks.ts";
+export type { ParamArrays } from "./lib/rvae/params.ts";
 export { stackNormalization } from "./lib/rvae/normalize.ts";
 export { Adam } from "./lib/rvae/adam.ts";
 export type { AdamState } from "./lib/rvae/adam.ts";
 export { sampleNoise, trainRvae, trainStep } from "./lib/rvae/train.ts";
-export type { EpochRecord, TrainCheckpoint, TrainHooks, TrainResult } from "./lib/rvae/train.ts";
+export type {
+  BatchProgress,
+  EpochRecord,
+  LossValues,
+  TrainCheckpoint,
+  TrainHooks,
+  TrainResult,
+} from "./lib/rvae/train.ts";
 export { decodeWithPose, encodeStack, pixelsToShift, shiftToPixels } from "./lib/rvae/inference.ts";
 export type { DecodeRequest, Encoding } from "./lib/rvae/inference.ts";
 export { angleDelta, angleHistogram, findAnglePeaks, wrapAngle } from "./lib/rvae/angles.ts";
-export type { AnglePeak, AnglePeaks } from "./lib/rvae/angles.ts";
+export type { AnglePeak, AnglePeakOptions, AnglePeaks } from "./lib/rvae/angles.ts";
 export {
   decodeCheckpoint,
   decodeModel,
   encodeCheckpoint,
   encodeModel,
 } from "./lib/rvae/serialize.ts";
+export type { CheckpointContext, ModelFile, TensorEntry } from "./lib/rvae/serialize.ts";
 
 // The report (analyze's report.html)
 export { buildReportHtml, escapeHtml, svgDataUrl } from "./lib/report/report_html.ts";
@@ -246,8 +296,10 @@ export type { AnalysisSummaryInput, StageTiming } from "./lib/report/analysis_su
 export { readImage } from "./lib/io/read_image.ts";
 export { readD3Bundle } from "./lib/io/assets.ts";
 export { writeFigure } from "./lib/io/figure.ts";
+export type { NamedFigure, WriteFigureOptions } from "./lib/io/figure.ts";
 export { loadRvae, saveRvae } from "./lib/io/rvae_files.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
+export type { AtomicWriteOptions } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
 export { readStackFile, readStackPositions, stackFiles } from "./lib/io/stack_files.ts";
 export type { StackFile } from "./lib/io/stack_files.ts";

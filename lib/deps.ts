@@ -20,6 +20,19 @@ export { decode as decodeTiffBytes } from "npm:tiff@7.1.3";
 export { default as h5wasm } from "npm:h5wasm@0.10.3";
 export { default as KDBush } from "npm:kdbush@4.1.0";
 export * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
+import type * as tfTypes from "npm:@tensorflow/tfjs-core@4.22.0";
+// Named aliases of the tfjs types in ferrovae's public signatures, so that mod.ts can export
+// them and library users can name them (they are the same types as `tf.Tensor` etc.).
+/** A tfjs tensor of any rank. */
+export type Tensor = tfTypes.Tensor;
+/** A rank-0 tfjs tensor (a loss, for example). */
+export type Scalar = tfTypes.Scalar;
+/** A rank-2 tfjs tensor. */
+export type Tensor2D = tfTypes.Tensor2D;
+/** A rank-3 tfjs tensor. */
+export type Tensor3D = tfTypes.Tensor3D;
+/** A trainable tfjs tensor (a model parameter). */
+export type Variable = tfTypes.Variable;
 export * as tfWasm from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 export * as tfCpu from "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 /** Where the wasm backend's entry module (and beside it, its `.wasm` binaries) was resolved. */

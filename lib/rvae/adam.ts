@@ -14,7 +14,7 @@
  * @module
  */
 
-import { tf } from "../deps.ts";
+import { type Tensor, tf, type Variable } from "../deps.ts";
 import { adamUpdate } from "./kernels/adam.ts";
 import type { ParamArrays } from "./params.ts";
 
@@ -43,7 +43,7 @@ export class Adam {
   readonly #v = new Map<string, tf.Variable>();
 
   /** An optimiser for `variables` with learning rate `learningRate`. */
-  constructor(variables: Map<string, tf.Variable>, learningRate: number) {
+  constructor(variables: Map<string, Variable>, learningRate: number) {
     this.learningRate = learningRate;
     for (const [name, variable] of variables) {
       this.#m.set(name, tf.variable(tf.zerosLike(variable), false));
@@ -52,7 +52,7 @@ export class Adam {
   }
 
   /** Apply one update from `grads` (by variable name) to `variables`. */
-  apply(variables: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>): void {
+  apply(variables: Map<string, Variable>, grads: Record<string, Tensor>): void {
     this.step++;
     const b1 = this.#beta1;
     const b2 = this.#beta2;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { tf } from "../deps.ts";
+import { type Scalar, type Tensor2D, tf } from "../deps.ts";
 import { canonicalSize, type Normalization, type RvaeConfig } from "./config.ts";
 import { ensureGradients } from "./gradients.ts";
 import { klPerSample, reconstructionPerSample } from "./loss.ts";
@@ -32,9 +32,9 @@ export interface Rvae {
   /** Trainable variables by name, in a fixed order. */
   readonly variables: Variables;
   /** The window's coordinate grid (constant). */
-  readonly grid: { x: tf.Tensor2D; y: tf.Tensor2D };
+  readonly grid: { x: Tensor2D; y: Tensor2D };
   /** Mean scaled window subtracted from the encoder's input ([1, size²]), or null. */
-  readonly inputMean: tf.Tensor2D | null;
+  readonly inputMean: Tensor2D | null;
 }
 
 /** Options of {@linkcode createRvae}. */
@@ -139,11 +139,11 @@ export const PLAIN_SCHEDULE: StepSchedule = { klWeight: 1, angleNoiseFloor: 0, c
 /** The loss of one batch and its parts (scalars; the caller disposes them). */
 export interface LossTerms {
   /** reconstruction + klWeight · KL, averaged over the batch. */
-  loss: tf.Scalar;
+  loss: Scalar;
   /** Reconstruction term, averaged over the batch. */
-  reconstruction: tf.Scalar;
+  reconstruction: Scalar;
   /** KL term, averaged over the batch. */
-  kl: tf.Scalar;
+  kl: Scalar;
 }
 
 /**
@@ -153,8 +153,8 @@ export interface LossTerms {
  */
 export function rvaeLoss(
   model: Rvae,
-  x: tf.Tensor2D,
-  noise: tf.Tensor2D,
+  x: Tensor2D,
+  noise: Tensor2D,
   schedule: StepSchedule = PLAIN_SCHEDULE,
 ): LossTerms {
   const { config, variables } = model;

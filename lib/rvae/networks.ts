@@ -15,12 +15,12 @@
  * @module
  */
 
-import { tf } from "../deps.ts";
+import { tf, type Variable } from "../deps.ts";
 import { sampleBilinear } from "./kernels/bilinear.ts";
 import { canonicalSize, contentOffset, encoderSize, type RvaeConfig } from "./config.ts";
 
 /** A model's variables by name (see `params.ts`). */
-export type Variables = Map<string, tf.Variable>;
+export type Variables = Map<string, Variable>;
 
 function param(vars: Variables, name: string): tf.Variable {
   const v = vars.get(name);

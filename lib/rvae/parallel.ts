@@ -12,7 +12,7 @@
  * @module
  */
 
-import { tf } from "../deps.ts";
+import { type Tensor, type Tensor2D, tf } from "../deps.ts";
 import type { BackendOptions } from "./backend.ts";
 import type { Normalization, RvaeConfig } from "./config.ts";
 import { createRvae, type Rvae, rvaeLoss, type StepSchedule } from "./model.ts";
@@ -27,14 +27,14 @@ export interface BatchGradients {
   /** KL term (unweighted). */
   kl: number;
   /** d loss / d variable, keyed by the tfjs variable's name (as tf.variableGrads gives them). */
-  grads: Record<string, tf.Tensor>;
+  grads: Record<string, Tensor>;
 }
 
 /** Gradients of the model's loss over `batch` ([B, size²]) with noise `noise` ([B, L]), on this thread. */
 export function lossGradients(
   model: Rvae,
-  batch: tf.Tensor2D,
-  noise: tf.Tensor2D,
+  batch: Tensor2D,
+  noise: Tensor2D,
   schedule: StepSchedule,
 ): BatchGradients {
   let parts: tf.Scalar[] = [];
@@ -159,8 +159,8 @@ export class GradientWorkers {
    */
   async gradients(
     model: Rvae,
-    batch: tf.Tensor2D,
-    noise: tf.Tensor2D,
+    batch: Tensor2D,
+    noise: Tensor2D,
     schedule: StepSchedule,
   ): Promise<BatchGradients> {
     const [rows, width] = batch.shape;

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { tf } from "../deps.ts";
+import { type Tensor2D, tf } from "../deps.ts";
 import { UserError } from "../errors.ts";
 import { Random } from "../random.ts";
 import { Adam, type AdamState } from "./adam.ts";
@@ -114,7 +114,7 @@ export interface TrainResult {
 }
 
 /** Standard-normal noise for a batch, [rows, L], drawn from `random`. */
-export function sampleNoise(random: Random, rows: number, latents: number): tf.Tensor2D {
+export function sampleNoise(random: Random, rows: number, latents: number): Tensor2D {
   const values = new Float32Array(rows * latents);
   for (let i = 0; i < values.length; i++) values[i] = random.normal();
   return tf.tensor2d(values, [rows, latents]);
@@ -128,9 +128,9 @@ export function sampleNoise(random: Random, rows: number, latents: number): tf.T
  */
 export function trainStep(
   model: Rvae,
-  batch: tf.Tensor2D,
+  batch: Tensor2D,
   optimizer: Adam,
-  options: { noise: tf.Tensor2D; schedule?: StepSchedule },
+  options: { noise: Tensor2D; schedule?: StepSchedule },
 ): LossValues {
   const schedule = options.schedule ?? PLAIN_SCHEDULE;
   const varList = [...model.variables.values()];

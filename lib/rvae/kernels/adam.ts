@@ -10,7 +10,7 @@
  * @module
  */
 
-import { tf } from "../../deps.ts";
+import { type Tensor, tf } from "../../deps.ts";
 import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
@@ -36,11 +36,11 @@ export interface AdamConstants {
  * differentiable. Needs `initBackend`.
  */
 export function adamUpdate(
-  param: tf.Tensor,
-  moments: { m: tf.Tensor; v: tf.Tensor },
-  grad: tf.Tensor,
+  param: Tensor,
+  moments: { m: Tensor; v: Tensor },
+  grad: Tensor,
   constants: AdamConstants,
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
+): [Tensor, Tensor, Tensor] {
   const inputs = { param, m: moments.m, v: moments.v, grad };
   const attrs = { ...constants } as unknown as tf.NamedAttrMap;
   return tf.engine().runKernel(ADAM, inputs, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { tf } from "../../deps.ts";
+import { type Tensor2D, type Tensor3D, tf } from "../../deps.ts";
 import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
@@ -29,11 +29,11 @@ export type Padding = "border" | "zeros";
  * Differentiable with respect to all three inputs. Needs `initBackend`.
  */
 export function sampleBilinear(
-  images: tf.Tensor3D,
-  cols: tf.Tensor2D,
-  rows: tf.Tensor2D,
+  images: Tensor3D,
+  cols: Tensor2D,
+  rows: Tensor2D,
   options: { padding?: Padding } = {},
-): tf.Tensor2D {
+): Tensor2D {
   const [batch] = images.shape;
   if (cols.shape[0] !== batch || rows.shape[0] !== batch || cols.shape[1] !== rows.shape[1]) {
     throw new Error(
