@@ -16,6 +16,7 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   figures: () => import("./bench/figures.ts"),
   synth: () => import("./bench/synth.ts"),
   atoms: () => import("./bench/atoms.ts"),
+  "atoms-sweep": () => import("./bench/atoms_sweep.ts"),
   rvae: () => import("./bench/rvae.ts"),
   "rvae-profile": () => import("./bench/rvae_profile.ts"),
   "rvae-accuracy": () => import("./bench/rvae_accuracy.ts"),

@@ -104,6 +104,12 @@ Deno.test("atoms on the bundled sample (data/sample, 1000 counts, dislocation)",
 const CASES: [string, SynthOptions, Limits][] = [
   ["seed 3, 200 counts", { seed: 3, dose: 200 }, { rmse: 0.25, angle: 11.5, cage: 10 }],
   ["seed 5, 100 counts", { seed: 5, dose: 100 }, { rmse: 0.38, angle: 16.5, cage: 16 }],
+  // Strongly polar (B off-centre by 40 pm): two A columns much nearer than the other two.
+  ["seed 9, displacement 0.1 cell", { seed: 9, displacement: 0.1 }, {
+    rmse: 0.15,
+    angle: 6,
+    cage: 4,
+  }],
   ["seed 6, generator defaults (1000 counts)", { seed: 6 }, { rmse: 0.15, angle: 8, cage: 5 }],
   [
     "seed 8, 500 counts, 20 px cell turned 10°, 2 variants, no substrate",

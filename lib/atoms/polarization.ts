@@ -28,7 +28,7 @@ export type PolarizationStatus = "ok" | "too_few_neighbours" | "irregular_neighb
 
 /** Options for {@linkcode computePolarization}. */
 export interface PolarizationOptions {
-  /** Neighbour rule (default "auto": four where B columns have four nearest A columns, else pair). */
+  /** Neighbour rule (default "auto": four or pair, whichever gives more B columns a regular neighbourhood). */
   neighbours?: NeighbourRule;
   /** Accepted spread of neighbour distances around the typical one, as a fraction (default 0.35). */
   tolerance?: number;
@@ -101,29 +101,54 @@ export function computePolarization(
   const reach = 2.5 * distance;
   for (let j = 0; j < nb; j++) sortedNeighbours[j] = gather(j, reach).map((h) => h.i);
 
-  let rule: "four" | "pair" = "four";
+  const geometry = { ax, ay, bx: columns.x, by: columns.y, bIdx, sortedNeighbours, distance };
   const requested = options.neighbours ?? "auto";
-  if (requested === "pair") rule = "pair";
-  else if (requested === "auto") {
-    // How many A columns share the first shell of a typical B column?
-    const shell = [0, 0, 0, 0, 0, 0, 0];
-    for (let j = 0; j < nb; j++) {
-      const xb = columns.x[bIdx[j]];
-      const yb = columns.y[bIdx[j]];
-      let c = 0;
-      for (const i of sortedNeighbours[j]) {
-        if (Math.hypot(ax[i] - xb, ay[i] - yb) <= (1 + tol / 2) * nearest[j]) c++;
-      }
-      shell[Math.min(c, 6)]++;
-    }
-    if (shell[2] > shell[4] && shell[2] > shell[3]) rule = "pair";
-  }
-  const want = rule === "four" ? 4 : 2;
+  if (requested !== "auto") return vectorsWith(requested, geometry, tol);
+  // Auto: the rule under which more B columns have a regular neighbourhood ([001]: four
+  // around; [110]: two on a line); four when tied.
+  const four = vectorsWith("four", geometry, tol);
+  const pair = vectorsWith("pair", geometry, tol);
+  const count = (p: Polarization) => p.status.filter((s) => s === "ok").length;
+  return count(pair) > count(four) ? pair : four;
+}
 
+/** Positions and neighbour lists {@linkcode vectorsWith} works from. */
+interface Geometry {
+  ax: Float64Array;
+  ay: Float64Array;
+  bx: ArrayLike<number>;
+  by: ArrayLike<number>;
+  bIdx: number[];
+  sortedNeighbours: number[][];
+  distance: number;
+}
+
+/**
+ * The vectors under one neighbour rule. A B column's neighbourhood is
+ * regular when its `want` nearest A columns lie within `tol` of the typical
+ * mean distance of such a set (a strongly polar B column sits much closer
+ * to some than to others) and surround it (four) or face each other (pair).
+ */
+function vectorsWith(rule: "four" | "pair", g: Geometry, tol: number): Polarization {
+  const { ax, ay, bIdx, sortedNeighbours } = g;
+  const nb = bIdx.length;
+  const want = rule === "four" ? 4 : 2;
+  const meanDistance = (j: number) => {
+    const nbrs = sortedNeighbours[j];
+    if (nbrs.length < want) return NaN;
+    let sum = 0;
+    for (let m = 0; m < want; m++) {
+      sum += Math.hypot(ax[nbrs[m]] - g.bx[bIdx[j]], ay[nbrs[m]] - g.by[bIdx[j]]);
+    }
+    return sum / want;
+  };
+  const typical = median(
+    Array.from({ length: nb }, (_, j) => meanDistance(j)).filter(Number.isFinite),
+  );
   const out: Polarization = {
     column: Int32Array.from(bIdx),
-    x: Float64Array.from(bIdx, (k) => columns.x[k]),
-    y: Float64Array.from(bIdx, (k) => columns.y[k]),
+    x: Float64Array.from(bIdx, (k) => g.bx[k]),
+    y: Float64Array.from(bIdx, (k) => g.by[k]),
     px: new Float64Array(nb).fill(NaN),
     py: new Float64Array(nb).fill(NaN),
     magnitude: new Float64Array(nb).fill(NaN),
@@ -132,7 +157,7 @@ export function computePolarization(
     latticeB: new Float64Array(nb).fill(NaN),
     status: new Array(nb).fill("ok"),
     rule,
-    distance,
+    distance: g.distance,
   };
   const vx = new Float64Array(4);
   const vy = new Float64Array(4);
@@ -149,7 +174,7 @@ export function computePolarization(
       vx[m] = ax[nbrs[m]] - xb;
       vy[m] = ay[nbrs[m]] - yb;
       const d = Math.hypot(vx[m], vy[m]);
-      if (Math.abs(d / distance - 1) > tol) ok = false;
+      if (Math.abs(d / typical - 1) > tol) ok = false;
     }
     if (ok) ok = want === 4 ? surrounds(vx, vy) : opposite(vx, vy);
     if (!ok) {

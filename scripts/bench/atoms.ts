@@ -21,7 +21,7 @@ import type { Image } from "../../lib/image.ts";
 import { readImage } from "../../lib/io/read_image.ts";
 import { scoreAtoms, scorePolarization } from "../../lib/score.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
-import { probeComponents } from "../../lib/synth/render.ts";
+import { positionBound } from "./_bound.ts";
 import type { SynthOptions } from "../../lib/synth/options.ts";
 import { medianTime } from "./_timing.ts";
 import { median } from "../../lib/atoms/stats.ts";
@@ -99,65 +99,16 @@ function accuracy(): void {
   }
 }
 
-/**
- * Cramér-Rao bound of a column's x position at the sample's settings, shape
- * and background known: 1 / Σ (∂μ/∂x)² / (μ + read noise²) over the pixels,
- * μ the expected counts (noiseless image × dose). Printed for film columns,
- * and as the RMSE over all A and B columns (both axes) that an ideal
- * unbiased estimator would reach — the floor under the accuracy table.
- */
+/** The Cramér-Rao bound at the sample's settings and several doses ({@linkcode positionBound}). */
 function bound(): void {
-  const options = { seed: 11, width: 640, height: 640, rowJitter: 0, positionJitter: 0 };
-  const { image, truth, meta } = generateHaadf({ ...options, dose: Infinity, readNoise: 0 });
-  const o = meta.options;
-  const components = probeComponents(o.columnSigma / o.pixelSize, {
-    sigma: o.probeSigma / o.pixelSize,
-    tail: o.probeTail,
-    tailSigma: o.probeTailSigma / o.pixelSize,
-  });
-  const film = meta.columnWeights;
-  const weightOf = (i: number) => {
-    const isA = truth.sublattice[i] === 0;
-    if (truth.variant[i] >= 0) return isA ? film.filmA : film.filmB;
-    return isA ? film.substrateA : film.substrateB;
-  };
-  const margin = meta.spacingPx;
   console.log("");
   for (const dose of [100, 200, 500, 1000]) {
-    const sd: number[][] = [[], []];
-    let squares = 0;
-    let count = 0;
-    for (let i = 0; i < truth.x.length; i++) {
-      const cx = truth.x[i];
-      const cy = truth.y[i];
-      if (cx < margin || cy < margin || cx > image.width - margin || cy > image.height - margin) {
-        continue;
-      }
-      const weight = weightOf(i);
-      let info = 0;
-      for (let y = Math.floor(cy - 10); y <= cy + 10; y++) {
-        for (let x = Math.floor(cx - 10); x <= cx + 10; x++) {
-          const mu = dose * image.data[y * image.width + x] + o.readNoise ** 2;
-          let slope = 0;
-          for (const c of components) {
-            const dx = x - cx;
-            const dy = y - cy;
-            slope += dose * weight * c.peak * Math.exp(-(dx * dx + dy * dy) / (2 * c.sigma ** 2)) *
-              dx / c.sigma ** 2;
-          }
-          info += (slope * slope) / mu;
-        }
-      }
-      if (truth.variant[i] >= 0) sd[truth.sublattice[i]].push(1 / Math.sqrt(info));
-      squares += 2 / info;
-      count++;
-    }
-    const [a, b] = sd.map(median);
+    const { filmA: a, filmB: b, rmse } = positionBound({ seed: 11, width: 640, height: 640 }, dose);
     console.log(
       `Cramér-Rao bound, sample settings at ${dose} counts: film A ${a.toFixed(3)} px per axis ` +
         `(${(a * Math.SQRT2).toFixed(3)} radial), film B ${b.toFixed(3)} px per axis ` +
         `(${(b * Math.SQRT2).toFixed(3)} radial); RMSE over A and B of an ideal unbiased ` +
-        `estimator ${Math.sqrt(squares / count).toFixed(3)} px`,
+        `estimator ${rmse.toFixed(3)} px`,
     );
   }
 }
