@@ -20,6 +20,14 @@ import { scoreAtoms, scorePolarization, type TruthSites } from "../lib/score.ts"
 
 interface Limits {
   rmse: number;
+  /** Lowest recall and precision per sublattice (default 0.995). */
+  found?: number;
+  /** Lowest sublattice accuracy (default 0.99). */
+  sublattice?: number;
+  /** Lowest share of polar sites with a polarisation (default 0.98). */
+  polar?: number;
+  /** Largest |p| ratio error, |ratio − 1| (default 0.12). */
+  ratio?: number;
   /** Median angle error against the designed displacement, degrees. */
   angle: number;
   /** Median angle error against the true B minus the mean of its four true A, degrees. */
@@ -62,9 +70,14 @@ function check(
       ["precision A", atoms.precisionA],
       ["precision B", atoms.precisionB],
     ] as const
-  ) assert(value >= 0.995, `${label}: ${name} ${value} < 0.995`);
+  ) {
+    assert(
+      value >= (limits.found ?? 0.995),
+      `${label}: ${name} ${value} < ${limits.found ?? 0.995}`,
+    );
+  }
   assert(
-    atoms.sublatticeAccuracy >= 0.99,
+    atoms.sublatticeAccuracy >= (limits.sublattice ?? 0.99),
     `${label}: sublattice accuracy ${atoms.sublatticeAccuracy}`,
   );
   assert(atoms.rmse <= limits.rmse, `${label}: RMSE ${atoms.rmse} > ${limits.rmse}`);
@@ -77,10 +90,13 @@ function check(
     `${label}: median angle error (cage) ${cage.medianAngleErrorDeg}° > ${limits.cage}°`,
   );
   assert(
-    pol.matched >= 0.98 * pol.polarCount,
+    pol.matched >= (limits.polar ?? 0.98) * pol.polarCount,
     `${label}: ${pol.matched}/${pol.polarCount} polar sites`,
   );
-  assert(Math.abs(pol.magnitudeRatio - 1) < 0.12, `${label}: |p| ratio ${pol.magnitudeRatio}`);
+  assert(
+    Math.abs(pol.magnitudeRatio - 1) < (limits.ratio ?? 0.12),
+    `${label}: |p| ratio ${pol.magnitudeRatio}`,
+  );
 }
 
 Deno.test("atoms on the bundled sample (data/sample, 1000 counts, dislocation)", async () => {
@@ -116,6 +132,24 @@ const CASES: [string, SynthOptions, Limits][] = [
     { seed: 8, dose: 500, spacing: 20, rotation: 10, variants: 2, substrate: 0 },
     { rmse: 0.16, angle: 7.5, cage: 6.5 },
   ],
+  // Broad columns: a bright A core still gives 10-20 % of its peak at the edge of a B
+  // column's fit window, so A must be subtracted precisely. Before A was subtracted
+  // with its shared-shape refit, these measured RMSE 0.155 and 0.425 px, angle 7.7° and 12.4°.
+  ["seed 4, probe sigma 0.06 nm (FWHM 0.40 period)", { seed: 4, probeSigma: 0.06 }, {
+    rmse: 0.14,
+    angle: 7,
+    cage: 5.5,
+  }],
+  // B columns (12 % of A) near A cores this broad: a few are lost or pulled onto A.
+  ["seed 4, probe sigma 0.07 nm (FWHM 0.45 period)", { seed: 4, probeSigma: 0.07 }, {
+    rmse: 0.28,
+    angle: 8.5,
+    cage: 6.5,
+    found: 0.97,
+    sublattice: 0.985,
+    polar: 0.93,
+    ratio: 0.16,
+  }],
 ];
 
 for (const [label, options, limits] of CASES) {

@@ -163,7 +163,7 @@ export interface LocalShapeOptions {
 /**
  * Refit every column with its shape fixed to the median fitted shape of the
  * columns of its group (sublattice) nearby, much brighter neighbours
- * subtracted. Returns new columns; a column whose refit fails keeps its
+ * (refitted first) subtracted. Returns new columns; a column whose refit fails keeps its
  * previous result.
  */
 export function refitWithLocalShape(
@@ -177,13 +177,17 @@ export function refitWithLocalShape(
   const out = copyColumns(columns);
   const ctx = new FitContext(image, options.radius, options.sigma, options.rowShift);
   const index = pointIndex(columns.x, columns.y);
+  // Brightest first, and much brighter neighbours subtracted as refitted here: their
+  // free fits' noisy widths would leave residuals, at the edge of a dim column's
+  // window, as large as the dim column itself (a broad probe, B at 12 % of A).
   const brighterOf = (options.subtractNeighbours ?? true)
-    ? brighterNeighbours(columns, response, options.radius)
+    ? brighterNeighbours(columns, response, options.radius, out.models)
     : () => [];
+  const order = Array.from({ length: n }, (_, k) => k).sort((i, j) => response[j] - response[i]);
   const a = new Float64Array(64);
   const b = new Float64Array(64);
   const c = new Float64Array(64);
-  for (let k = 0; k < n; k++) {
+  for (const k of order) {
     let m = 0;
     for (const j of index.within(columns.x[k], columns.y[k], options.shapeRadius)) {
       if (groups[j] !== groups[k] || !columns.fitOk[j] || m >= 64) continue;
@@ -213,16 +217,20 @@ export function refitWithLocalShape(
   return out;
 }
 
-/** For column k, the models of neighbours much brighter than it (by `strength`) that reach its window. */
+/**
+ * For column k, the neighbours much brighter than it (by `strength`) that
+ * reach its window, as their entries in `models` (default: `cols.models`),
+ * read at call time.
+ */
 function brighterNeighbours(
   cols: RefinedColumns,
   strength: ArrayLike<number>,
   radius: number,
+  models: readonly GaussianParams[] = cols.models,
 ): (k: number) => GaussianParams[] {
-  const models = cols.models;
   const index = pointIndex(cols.x, cols.y);
   // Reach of a typical column's tail (4 sigma of the median major axis).
-  const major = Float64Array.from(models, (m) => Math.sqrt(Math.max(m.a, m.c) / det(m)));
+  const major = Float64Array.from(cols.models, (m) => Math.sqrt(Math.max(m.a, m.c) / det(m)));
   const reach = radius + 4 * Math.min(median(major), radius);
   return (k) =>
     index.within(cols.x[k], cols.y[k], reach)
