@@ -150,8 +150,8 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomRes
   if (!single && (options.rescue ?? true)) {
     const extra = rescueAtSquareCentres(kept, sublattice, finalNn, detection, options);
     if (extra.x.length) {
-      kept = concatColumns(kept, fitColumns(image, extra, fit));
       response = Float64Array.from([...response, ...extra.response]);
+      kept = fitRescued(image, kept, extra, response, fit);
       sublattice = classify();
       rescued = extra.x.length;
       if ("vectors" in lattice) perCell = columnsPerCell(kept, lattice, image);
@@ -249,6 +249,39 @@ function detectColumns(
     ]),
   };
   return { peaks, residual };
+}
+
+/**
+ * `kept` followed by the rescued columns `extra`, fitted with their much
+ * brighter neighbours subtracted (`response` covers both). One whose fit
+ * fails, or ends more than half a window from where it was found, stays
+ * there: between four much brighter columns its centre of mass and a free
+ * fit slide onto one of them.
+ */
+function fitRescued(
+  image: Image,
+  kept: RefinedColumns,
+  extra: Peaks,
+  response: Float64Array,
+  fit: { radius: number; sigma: number },
+): RefinedColumns {
+  const n = kept.x.length;
+  const starts = {
+    x: Float64Array.from([...kept.x, ...extra.x]),
+    y: Float64Array.from([...kept.y, ...extra.y]),
+    response,
+  };
+  const joined = concatColumns(kept, fitColumns(image, extra, fit));
+  const out = refitDimColumns(image, joined, starts, { ...fit, from: n });
+  for (let k = n; k < out.x.length; k++) {
+    const [sx, sy] = [starts.x[k], starts.y[k]];
+    if (out.fitOk[k] && Math.hypot(out.x[k] - sx, out.y[k] - sy) <= 0.5 * fit.radius) continue;
+    out.fitOk[k] = 0;
+    out.x[k] = sx;
+    out.y[k] = sy;
+    out.models[k] = { ...out.models[k], x: sx, y: sy };
+  }
+  return out;
 }
 
 /**

@@ -106,12 +106,17 @@ export function refitDimColumns(
   image: Grid,
   columns: RefinedColumns,
   peaks: Starts,
-  options: { radius: number; sigma: number },
+  options: {
+    radius: number;
+    sigma: number;
+    /** Refit only columns `from` on (the others still count as neighbours); default 0. */
+    from?: number;
+  },
 ): RefinedColumns {
   const out = copyColumns(columns);
   const ctx = new FitContext(image, options.radius, options.sigma);
   const brighterOf = brighterNeighbours(columns, peaks.response, options.radius);
-  for (let k = 0; k < out.x.length; k++) {
+  for (let k = options.from ?? 0; k < out.x.length; k++) {
     const brighter = brighterOf(k);
     if (brighter.length === 0) continue;
     const [mx, my] = ctx.centreOfMass(brighter, peaks.x[k], peaks.y[k]);
