@@ -61,8 +61,19 @@ Deno.test("row jitter: an image without jitter is left (nearly) alone", () => {
   const fixed = findAtoms(image);
   const plain = findAtoms(image, { rowJitter: false });
   const rms = Math.sqrt(fixed.rowShift.reduce((s, v) => s + v * v, 0) / image.height);
-  assert(rms < 0.02, `row offsets on a jitter-free image: rms ${rms.toFixed(4)} px`);
+  // Measured: 0.0135 px and 0.020 -> 0.021 px.
+  assert(rms < 0.016, `row offsets on a jitter-free image: rms ${rms.toFixed(4)} px`);
   const before = filmAxError(truth, plain.columns);
   const after = filmAxError(truth, fixed.columns);
-  assert(after < before + 0.005, `film A x error ${before.toFixed(3)} -> ${after.toFixed(3)} px`);
+  assert(after < before + 0.003, `film A x error ${before.toFixed(3)} -> ${after.toFixed(3)} px`);
+});
+
+Deno.test("row jitter: atom rows along image rows (no rotation) do not let the estimate drift", () => {
+  // Every column of an atom row then sees the same image rows, and a slow drift of one
+  // sublattice's rows is invisible to the lattice comparisons: it must stay out.
+  const { image, truth } = generateHaadf({ ...SIZE, rowJitter: 0.3, rotation: 0 });
+  const before = filmAxError(truth, findAtoms(image, { rowJitter: false }).columns);
+  const after = filmAxError(truth, findAtoms(image).columns);
+  // Measured: 0.114 -> 0.073 px.
+  assert(after < 0.75 * before, `film A x error ${before.toFixed(3)} -> ${after.toFixed(3)} px`);
 });
