@@ -294,3 +294,20 @@ export async function buildHdf5(fill: (file: H5File) => void): Promise<Uint8Arra
   module.FS.unlink(path);
   return bytes;
 }
+
+/**
+ * An HDF5 file whose chunked dataset `image` claims `shape` but holds next to
+ * nothing: a reader must refuse it before allocating.
+ */
+export function claimedHdf5(shape: number[]): Promise<Uint8Array> {
+  return buildHdf5((f) => {
+    const d = f.create_dataset({
+      name: "image",
+      data: new Uint8Array(1),
+      shape: [1, 1],
+      maxshape: [null, null],
+      chunks: [64, 64],
+    });
+    d.resize(shape);
+  });
+}

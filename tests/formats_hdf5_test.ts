@@ -3,7 +3,7 @@ import { decodeImage, listImages } from "../lib/formats/decode.ts";
 import { decodeHdf5, listHdf5Images } from "../lib/formats/hdf5.ts";
 import { decodeNpy } from "../lib/formats/npy.ts";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
-import { buildHdf5 as makeHdf5 } from "./format_builders.ts";
+import { buildHdf5 as makeHdf5, claimedHdf5 } from "./format_builders.ts";
 import { expectedFormats, sharedBytes, testWithSharedData } from "./shared_data.ts";
 
 /**
@@ -128,16 +128,7 @@ Deno.test("hdf5: unsupported types, no image, huge shapes are refused by name", 
     f.create_dataset({ name: "profile", data: new Float32Array(10), shape: [10] });
   });
   await assertFormatError(() => decodeHdf5(profile, "p.h5", HERE), "p.h5", "no numeric dataset");
-  const huge = await makeHdf5((f) => {
-    const d = f.create_dataset({
-      name: "image",
-      data: new Uint8Array(1),
-      shape: [1, 1],
-      maxshape: [null, null],
-      chunks: [64, 64],
-    });
-    d.resize([100_000, 10_000]);
-  });
+  const huge = await claimedHdf5([100_000, 10_000]);
   const started = performance.now();
   await assertFormatError(() => decodeHdf5(huge, "big.h5", HERE), "big.h5", "larger");
   assert(performance.now() - started < 1000, "a huge dataset must be refused before reading");
