@@ -51,15 +51,31 @@ const CG_TOLERANCE = 1e-8;
  */
 export function meanRowShift(shift: Float64Array, y: number, period: number): number {
   const span = COLUMN_ROWS * period;
-  const y0 = Math.max(0, Math.ceil(y - 3 * span));
-  const y1 = Math.min(shift.length - 1, Math.floor(y + 3 * span));
-  let sum = 0, weight = 0;
-  for (let r = y0; r <= y1; r++) {
-    const w = Math.exp(-0.5 * ((r - y) / span) ** 2);
-    sum += w * shift[r];
-    weight += w;
+  const { first, weights } = rowWeights(y, span, 3 * span, shift.length);
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += weights[i] * shift[first + i];
+  return sum;
+}
+
+/**
+ * The rows within `reach` of row `y` (clipped to `height`) and their
+ * Gaussian weights of sigma `span`, summing to 1 (none when no row is in reach).
+ */
+function rowWeights(
+  y: number,
+  span: number,
+  reach: number,
+  height: number,
+): { first: number; weights: Float64Array } {
+  const first = Math.max(0, Math.ceil(y - reach));
+  const last = Math.min(height - 1, Math.floor(y + reach));
+  const weights = new Float64Array(Math.max(0, last - first + 1));
+  let sum = 0;
+  for (let r = first; r <= last; r++) {
+    sum += weights[r - first] = Math.exp(-0.5 * ((r - y) / span) ** 2);
   }
-  return weight > 0 ? sum / weight : 0;
+  for (let i = 0; i < weights.length; i++) weights[i] /= sum;
+  return { first, weights };
 }
 
 /** Columns as the jitter estimate reads them. */
@@ -191,16 +207,10 @@ class MirrorOperator {
     this.has = new Uint8Array(n);
     const reach = Math.ceil(3 * span);
     for (let k = 0; k < n; k++) {
-      const yk = columns.y[k];
-      const y0 = Math.max(0, Math.ceil(yk - reach));
-      const y1 = Math.min(height - 1, Math.floor(yk + reach));
-      const w = new Float64Array(Math.max(0, y1 - y0 + 1));
-      let sum = 0;
-      for (let r = y0; r <= y1; r++) sum += w[r - y0] = Math.exp(-0.5 * ((r - yk) / span) ** 2);
-      for (let i = 0; i < w.length; i++) w[i] /= sum;
-      this.#first[k] = y0;
-      this.#weights.push(w);
-      this.has[k] = pairs.start[k + 1] > pairs.start[k] && w.length > 0 ? 1 : 0;
+      const { first, weights } = rowWeights(columns.y[k], span, reach, height);
+      this.#first[k] = first;
+      this.#weights.push(weights);
+      this.has[k] = pairs.start[k + 1] > pairs.start[k] && weights.length > 0 ? 1 : 0;
     }
   }
 
@@ -243,11 +253,7 @@ class MirrorOperator {
       }
     }
     const out = new Float64Array(this.#height);
-    for (let k = 0; k < c.length; k++) {
-      if (c[k] === 0) continue;
-      const w = this.#weights[k], y0 = this.#first[k];
-      for (let i = 0; i < w.length; i++) out[y0 + i] += w[i] * c[k];
-    }
+    for (let k = 0; k < c.length; k++) if (c[k] !== 0) this.#add(k, out, c[k]);
     return out;
   }
 
