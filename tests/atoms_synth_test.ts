@@ -42,19 +42,10 @@ function check(
   limits: Limits,
 ) {
   const [width, height] = size;
-  const c = result.columns;
-  const found = { x: c.x, y: c.y, sublattice: c.sublattice };
-  const atoms = scoreAtoms(found, truth, { width, height });
-  const p = result.polarization;
-  const ok = p.status.map((s) => s === "ok");
-  const vectors = {
-    x: p.x.filter((_, k) => ok[k]),
-    y: p.y.filter((_, k) => ok[k]),
-    px: p.px.filter((_, k) => ok[k]),
-    py: p.py.filter((_, k) => ok[k]),
-  };
-  const pol = scorePolarization(vectors, truth, { width, height });
-  const cage = scorePolarization(vectors, truth, { width, height, reference: "cage" });
+  const atoms = scoreAtoms(result.columns, truth, { width, height });
+  // Flagged vectors have NaN components, which the scorer counts as not found.
+  const pol = scorePolarization(result.polarization, truth, { width, height });
+  const cage = scorePolarization(result.polarization, truth, { width, height, reference: "cage" });
   const line = `${label}: recall A ${atoms.recallA.toFixed(4)} B ${atoms.recallB.toFixed(4)}, ` +
     `precision A ${atoms.precisionA.toFixed(4)} B ${atoms.precisionB.toFixed(4)}, ` +
     `RMSE ${atoms.rmse.toFixed(3)} px, sublattice ${atoms.sublatticeAccuracy.toFixed(4)}, ` +

@@ -55,14 +55,10 @@ export function run(): Promise<void> {
       const { image, truth, meta } = generateHaadf(options);
       const r = findAtoms(image);
       const frame = { width: image.width, height: image.height };
-      const c = r.columns;
-      const a = scoreAtoms({ x: c.x, y: c.y, sublattice: c.sublattice }, truth, frame);
-      const p = r.polarization;
-      const ok = p.status.map((s) => s === "ok");
-      const keep = (v: Float64Array) => v.filter((_, k) => ok[k]);
-      const vectors = { x: keep(p.x), y: keep(p.y), px: keep(p.px), py: keep(p.py) };
-      const angle = scorePolarization(vectors, truth, frame).medianAngleErrorDeg;
-      const cage = scorePolarization(vectors, truth, { ...frame, reference: "cage" })
+      // Flagged vectors have NaN components, which the scorer counts as not found.
+      const a = scoreAtoms(r.columns, truth, frame);
+      const angle = scorePolarization(r.polarization, truth, frame).medianAngleErrorDeg;
+      const cage = scorePolarization(r.polarization, truth, { ...frame, reference: "cage" })
         .medianAngleErrorDeg;
       const worst = Math.min(a.recallA, a.recallB, a.precisionA, a.precisionB);
       const ideal = positionBound(options, meta.options.dose).rmse;
