@@ -129,9 +129,8 @@ Deno.test("hdf5: unsupported types, no image, huge shapes are refused by name", 
   });
   await assertFormatError(() => decodeHdf5(profile, "p.h5", HERE), "p.h5", "no numeric dataset");
   const huge = await claimedHdf5([100_000, 10_000]);
-  const started = performance.now();
+  // Refused for its size; that nothing is read or allocated first is tests/huge_header_test.ts's.
   await assertFormatError(() => decodeHdf5(huge, "big.h5", HERE), "big.h5", "larger");
-  assert(performance.now() - started < 1000, "a huge dataset must be refused before reading");
 });
 
 Deno.test("hdf5: truncated, corrupt and non-HDF5 files give one FormatError", async () => {
@@ -163,8 +162,6 @@ testWithSharedData(
     const name = "emd/example_image.emd";
     const bytes = sharedBytes(`formats/${name}`);
     bytes[2361] = 8;
-    const started = performance.now();
     await assertFormatError(() => decodeHdf5(bytes, name, { timeoutMs: 1500 }), name, "no answer");
-    assert(performance.now() - started < 5000);
   },
 );

@@ -119,10 +119,8 @@ Deno.test("npy: truncated, wrong magic, unsupported dtype, 1-D and huge headers 
     FormatError,
     "not an image",
   );
-  const started = performance.now();
   const huge = npyFile("<f4", [100_000, 10_000], new Uint8Array(16));
   await assertRejects(() => decodeImage(huge, "h.npy"), FormatError, "truncated");
-  assert(performance.now() - started < 500);
 });
 
 Deno.test("png: 8/16-bit gray, gray+alpha, RGB and RGBA decode (colour to luminance)", async () => {
@@ -203,7 +201,5 @@ Deno.test("png: a header declaring 10^9 pixels is refused before decoding", asyn
   const view = new DataView(png.buffer, png.byteOffset);
   view.setUint32(16, 100_000);
   view.setUint32(20, 10_000);
-  const started = performance.now();
   await assertRejects(() => decodeImage(png, "huge.png"), FormatError, "larger");
-  assert(performance.now() - started < 500);
 });

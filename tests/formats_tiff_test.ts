@@ -135,9 +135,8 @@ Deno.test("tiff: wrong magic, BigTIFF, unsupported samples, loops and huge sizes
   const ifd = view.getUint32(4, true);
   view.setUint32(ifd + 2 + view.getUint16(ifd, true) * 12, ifd, true);
   assertFormatError(() => listTiffImages(loop, "loop.tif"), "loop.tif", "loop");
-  const started = performance.now();
+  // That it allocates nothing first is tests/huge_header_test.ts's (under an allocation cap).
   const huge = { ...page([1, 2, 3, 4, 5, 6], { type: "u8" }), width: 100_000, height: 10_000 };
   assertFormatError(() => decodeTiff(buildTiff([huge]), "huge.tif"), "huge.tif", "larger");
-  assert(performance.now() - started < 500, "a huge header must be refused before allocating");
   assertEquals((await listImages(buildTiff([huge]), "huge.tif"))[0].shape, [10_000, 100_000]);
 });

@@ -10,7 +10,7 @@ import { decodeCheckpoint } from "../lib/rvae/serialize.ts";
 import { numericColumn, parseCsv } from "../lib/io/csv.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { runDeno, taskArgs } from "./child.ts";
-import { FILE_COUNT, tornReason } from "./children/atomic_writer.ts";
+import { FILE_BYTES, FILE_COUNT, readGeneration } from "./children/atomic_writer.ts";
 import { writeScriptInputs } from "./script_inputs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -26,17 +26,29 @@ function spawnDeno(args: string[]): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Wait until `path` exists (or fail after `limitMs`). */
-async function waitFor(path: string, limitMs = 60_000): Promise<void> {
-  const started = Date.now();
+/** Wait until `path` exists; fail if `child` ends first (no time limit: a busy machine is slow). */
+async function waitFor(path: string, child: Deno.ChildProcess): Promise<void> {
+  let ended = false;
+  child.status.then(() => ended = true);
   while (!(await Deno.stat(path).then(() => true, () => false))) {
-    assert(Date.now() - started < limitMs, `${path} did not appear within ${limitMs} ms`);
+    assert(!ended, `the child ended before ${path} appeared`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The first line a child prints on `stream` ("" when it closes without one). */
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("\n")) break;
+  }
+  return text.split("\n")[0];
 }
 
 /** Files under their final names (not the temporary `*.tmp-<pid>-<n>` of a write in flight). */
@@ -52,7 +64,7 @@ Deno.test("interrupt: SIGINT during train keeps the checkpoint and exits 130; --
   const train = await taskArgs("train");
   try {
     const child = spawnDeno([...train, inputs.stack, "--out", out, "--epochs", "100000"]);
-    await waitFor(`${out}/checkpoint.bin`);
+    await waitFor(`${out}/checkpoint.bin`, child);
     child.kill("SIGINT");
     const { code, stderr } = await child.output();
     const message = new TextDecoder().decode(stderr);
@@ -98,34 +110,42 @@ Deno.test("interrupt: SIGKILL in the middle of atomic writes leaves only complet
   const dir = await Deno.makeTempDir({ prefix: "ferrovae_kill_" });
   const writer = new URL("./children/atomic_writer.ts", import.meta.url).pathname;
   try {
-    let temporaries = 0;
-    // Kill at spread-out moments until three kills have landed mid-write (a busy
-    // machine can make a few land between writes), checking every file each time.
-    const delays = [0, 3, 11, 17, 29, 43, 61, 89, 131, 197];
-    let kills = 0;
-    for (; kills < 40 && (kills < delays.length || temporaries < 3); kills++) {
-      const delay = delays[kills % delays.length];
-      const child = spawnDeno(["run", `--allow-read=${dir}`, `--allow-write=${dir}`, writer, dir]);
-      await waitFor(`${dir}/file${FILE_COUNT - 1}.bin`);
-      await sleep(delay);
+    // The writer pauses halfway through generation `pause` and says so; the
+    // kill comes only then, so every kill lands mid-write whatever the load.
+    for (let pause = 0; pause <= 2 * FILE_COUNT; pause++) {
+      const child = new Deno.Command("deno", {
+        args: ["run", `--allow-read=${dir}`, `--allow-write=${dir}`, writer, dir, String(pause)],
+        cwd: ROOT,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const line = await firstLine(child.stdout);
+      const match = /^mid-write (\S+)$/.exec(line);
+      if (!match) {
+        child.kill("SIGKILL");
+        const { stderr } = await child.output();
+        throw new Error(`writer said "${line}": ${new TextDecoder().decode(stderr)}`);
+      }
+      const temporary = match[1];
+      assertEquals((await Deno.stat(`${dir}/${temporary}`)).size, FILE_BYTES / 2);
       child.kill("SIGKILL");
-      const { signal } = await child.status;
-      assertEquals(signal, "SIGKILL");
-      const names = await finalNames(dir);
-      assertEquals(names, Array.from({ length: FILE_COUNT }, (_, i) => `file${i}.bin`));
-      for (const name of names) {
-        const torn = tornReason(await Deno.readFile(`${dir}/${name}`));
-        assertEquals(torn, "", `${name} after a kill ${delay} ms in`);
+      assertEquals((await child.status).signal, "SIGKILL");
+      await child.stderr.cancel();
+
+      // Under final names: exactly the files of the generations before `pause`, each complete,
+      // each holding the last generation written to it; the torn one only under its temporary name.
+      const expected = Array.from({ length: Math.min(pause, FILE_COUNT) }, (_, i) => i);
+      assertEquals(await finalNames(dir), expected.map((i) => `file${i}.bin`));
+      for (const i of expected) {
+        const last = i + FILE_COUNT * Math.floor((pause - 1 - i) / FILE_COUNT);
+        const got = readGeneration(await Deno.readFile(`${dir}/file${i}.bin`));
+        assertEquals(got, last, `file${i}.bin after a kill during generation ${pause}`);
       }
-      for await (const e of Deno.readDir(dir)) {
-        if (e.name.includes(".tmp-")) {
-          temporaries++;
-          await Deno.remove(`${dir}/${e.name}`);
-        }
-      }
+      assertEquals((await Deno.stat(`${dir}/${temporary}`)).size, FILE_BYTES / 2);
+      await Deno.remove(`${dir}/${temporary}`);
+      for (const i of expected) await Deno.remove(`${dir}/file${i}.bin`);
     }
-    // The writer spends nearly all its time writing, so most kills land mid-write.
-    assert(temporaries >= 3, `${temporaries} of ${kills} kills landed mid-write`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -138,7 +158,7 @@ Deno.test("interrupt: SIGKILL during train never leaves a torn checkpoint", asyn
     for (const delay of [0, 150]) {
       const out = `${inputs.dir}/out${delay}`;
       const child = spawnDeno([...train, inputs.stack, "--out", out, "--epochs", "100000"]);
-      await waitFor(`${out}/checkpoint.bin`);
+      await waitFor(`${out}/checkpoint.bin`, child);
       await sleep(delay);
       child.kill("SIGKILL");
       await child.status;

@@ -35,10 +35,14 @@ export function fileSystemError(path: string, err: unknown, doing: string): User
 
 let counter = 0;
 
-/** Write `data` to `path` through a temporary file and a rename. */
+/**
+ * Write `data` to `path` through a temporary file and a rename. A stream is
+ * written chunk by chunk as it arrives (for outputs too large to hold whole);
+ * the final name appears only once the stream has ended.
+ */
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array | string,
+  data: Uint8Array | string | ReadableStream<Uint8Array>,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;

@@ -11,6 +11,7 @@ import { chromium } from "../deps.ts";
 const [htmlPath, screenshot] = Deno.args;
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
+  timeout: 0,
   args: [
     "--no-sandbox",
     "--disable-gpu",
@@ -21,6 +22,9 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  // Wait for conditions, never for a time: a busy machine is only slower.
+  page.setDefaultTimeout(0);
+  page.setDefaultNavigationTimeout(0);
   const errors: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
