@@ -2,7 +2,7 @@ import { FormatError } from "../lib/errors.ts";
 import { decodeImage, listImages } from "../lib/formats/decode.ts";
 import { decodeHdf5, listHdf5Images } from "../lib/formats/hdf5.ts";
 import { decodeNpy } from "../lib/formats/npy.ts";
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
+import { assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
 import { buildHdf5 as makeHdf5, claimedHdf5 } from "./format_builders.ts";
 import { expectedFormats, sharedBytes, testWithSharedData } from "./shared_data.ts";
 

@@ -3,7 +3,7 @@ import { decodeImage, detectFormat, listImages } from "../lib/formats/decode.ts"
 import { encodeNpy } from "../lib/formats/npy.ts";
 import { encodePng } from "../lib/formats/png.ts";
 import { readImage } from "../lib/io/read_image.ts";
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
+import { assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
 import { SHARED_DATA, testWithSharedData } from "./shared_data.ts";
 
 /** An .npy file with any header: version 1-3, any descr, either order. */
