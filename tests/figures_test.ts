@@ -161,7 +161,7 @@ Deno.test("amplitude-phase map: intended hues, distinct opposites, even steps", 
 Deno.test("colour wheel: the pixel at a known angle and radius has that colour", async () => {
   const svg = colorWheelSvg({ size: 100, labels: false });
   const image = await svgToRgba(svg);
-  const cx = 4 + 50, cy = 4 + 50; // margin 4 without labels
+  const cx = 4 + 50, cy = 4 + 50; // margin 4 without labels or title
   for (const angle of [0, Math.PI / 2, Math.PI, (3 * Math.PI) / 2, 1]) {
     const r = 35;
     const got = pixel(image, cx + r * Math.cos(angle) - 0.5, cy + r * Math.sin(angle) - 0.5);

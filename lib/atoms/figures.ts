@@ -8,12 +8,14 @@
  * @module
  */
 
-import { amplitudePhaseColor, categoricalColor, cssColor } from "../figures/color.ts";
+import { categoricalColor } from "../figures/color.ts";
 import { histogramFigure } from "../figures/charts.ts";
-import { imagePanel, percentileRange } from "../figures/image_panel.ts";
+import { imagePanel } from "../figures/image_panel.ts";
 import { arrowsLayer, pointsLayer } from "../figures/layers.ts";
 import { figureGrid } from "../figures/layout.ts";
-import { categoricalLegend, colorWheelSvg } from "../figures/legends.ts";
+import { categoricalLegend } from "../figures/legends.ts";
+import { siteMapFigure } from "../figures/site_map.ts";
+import { plural } from "../figures/text.ts";
 import { type Image, pixelSizeInPm } from "../image.ts";
 import type { AtomResult } from "./find_atoms.ts";
 import { A, B } from "./sublattice.ts";
@@ -59,37 +61,45 @@ export function sublatticeFigure(image: Image, result: AtomResult): string {
   return figureGrid([panel, legend], { letters: false });
 }
 
+/** Options of {@linkcode polarizationMapFigure}. */
+export interface PolarizationMapOptions {
+  /** Draw the image in grey under the sites ("image", default) or not ("none"). */
+  background?: "image" | "none";
+}
+
 /**
- * The polarisation map: every B column a disc whose hue is the direction
- * and whose colour strength is the magnitude of its polarisation vector,
- * over the dimmed image, with the colour wheel as key.
+ * The polarisation map (the seed paper's Fig. 1b): every B column a disc
+ * whose hue is the direction and whose colour strength is the magnitude of
+ * its polarisation vector, in the image's frame (y down, equal aspect, axes
+ * in nm when calibrated), over the image in grey unless `background` is
+ * "none", with the colour wheel as key (magnitude at the rim in pm when
+ * calibrated, px otherwise).
  */
-export function polarizationMapFigure(image: Image, result: AtomResult): string {
+export function polarizationMapFigure(
+  image: Image,
+  result: AtomResult,
+  options: PolarizationMapOptions = {},
+): string {
   const p = result.polarization;
   const js = ok(result);
   const pm = pixelSizeInPm(image.pixelSize);
   const magnitudes = js.map((j) => p.magnitude[j]);
   const top = percentile(magnitudes, 0.95);
-  const colors = js.map((j) => cssColor(amplitudePhaseColor(p.angle[j], p.magnitude[j] / top)));
-  const radius = Math.max(2, Math.min(9, (0.33 * result.nnDistance * PANEL) / image.width));
-  // The image dimmed to the lower part of the gray scale, so the colours stand out.
-  const [lo, hi] = percentileRange(image.data);
-  const panel = imagePanel(image, {
-    title: "polarisation (B − mean of its A neighbours)",
-    width: PANEL,
-    range: [lo, lo + 1.8 * (hi - lo)],
-    layers: [
-      pointsLayer(js.map((j) => p.x[j]), js.map((j) => p.y[j]), {
-        color: colors,
-        radius,
-        stroke: "none",
-        opacity: 1,
-      }),
-    ],
+  const toUnit = pm !== undefined ? pm : 1;
+  // Disc radius a third of the column spacing, on a plot whose longest side is PANEL px.
+  const scale = PANEL / Math.max(image.width, image.height);
+  const radius = Math.max(1.5, Math.min(9, 0.33 * result.nnDistance * scale));
+  return siteMapFigure(image, { x: js.map((j) => p.x[j]), y: js.map((j) => p.y[j]) }, {
+    title: `polarisation of ${plural(js.length, "B column")} (B − mean of its A neighbours)`,
+    size: PANEL,
+    radius,
+    angles: js.map((j) => p.angle[j]),
+    amplitudes: magnitudes.map((m) => m * toUnit),
+    amplitudeMax: top * toUnit,
+    amplitudeLabel: `|p| (${pm !== undefined ? "pm" : "px"})`,
+    hueLabel: "direction",
+    background: (options.background ?? "image") === "image" ? image : null,
   });
-  const unit = pm !== undefined ? `${round(top * pm)} pm` : `${round(top)} px`;
-  const wheel = colorWheelSvg({ title: `full colour: |p| ≥ ${unit}`, size: 110 });
-  return figureGrid([panel, wheel], { letters: false });
 }
 
 /** Histogram of the polarisation directions, degrees in [0, 360) (y down, as the image). */
@@ -101,8 +111,8 @@ export function angleHistogramFigure(image: Image, result: AtomResult): string {
   const median = percentile(magnitudes, 0.5);
   const size = pm !== undefined ? `${round(median * pm)} pm` : `${round(median)} px`;
   return histogramFigure(js.map((j) => (p.angle[j] * 180) / Math.PI), {
-    title: `polarisation directions (${js.length} B columns, median |p| ${size})`,
-    xLabel: "angle atan2(py, px), degrees (image frame, y down)",
+    title: `polarisation directions (${plural(js.length, "B column")}, median |p| ${size})`,
+    xLabel: "angle atan2(py, px) (°, image frame, y down)",
     domain: [0, 360],
     bins: 72,
   });

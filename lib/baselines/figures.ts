@@ -9,7 +9,10 @@
 
 import { lineFigure, scatterFigure } from "../figures/charts.ts";
 import { figureGrid } from "../figures/layout.ts";
+import type { ImageData } from "../figures/image_panel.ts";
 import { mosaicFigure } from "../figures/mosaic.ts";
+import { siteMapFigure, type SiteMapFrame } from "../figures/site_map.ts";
+import { finiteMinMax } from "../figures/svg.ts";
 import type { BicSweep } from "./gmm.ts";
 import type { PcaResult } from "./pca.ts";
 import type { EmbeddingName } from "./suite.ts";
@@ -63,23 +66,37 @@ export function loadingsFigure(p: PcaResult, window: number, count = 12): string
   });
 }
 
-/** Per-method class labels on the window centres (image frame: y down), side by side. */
+/** Options of {@linkcode clusterMapFigure}. */
+export interface ClusterMapOptions {
+  /**
+   * The image the centres belong to (size and calibration): axes in nm when
+   * calibrated. Default: an uncalibrated frame just holding the centres.
+   */
+  frame?: SiteMapFrame;
+  /** The image under the centres in grey, or none (default). */
+  background?: ImageData | null;
+}
+
+/**
+ * Per-method class labels on the window centres, side by side, each map in
+ * the image's frame (y down, equal aspect, nm when calibrated).
+ */
 export function clusterMapFigure(
   positions: { x: ArrayLike<number>; y: ArrayLike<number> },
   labels: Record<string, Int32Array>,
+  options: ClusterMapOptions = {},
 ): string {
-  const negY = Array.from(positions.y, (y) => -y);
+  const frame = options.frame ?? {
+    width: Math.ceil(finiteMinMax(positions.x)[1] + 1) || 1,
+    height: Math.ceil(finiteMinMax(positions.y)[1] + 1) || 1,
+  };
   const panels = Object.entries(labels).map(([method, l]) =>
-    scatterFigure(positions.x, negY, {
+    siteMapFigure(frame, positions, {
       title: method,
       categories: Array.from(l, (c) => c + 1),
       legendTitle: "class",
-      density: "none",
-      radius: positions.x.length > 3000 ? 1.5 : 2.5,
-      xLabel: "x (px)",
-      yLabel: "−y (px)",
-      width: 420,
-      height: 360,
+      size: 360,
+      background: options.background ?? null,
     })
   );
   return figureGrid(panels, { columns: 2, title: "Classes on the real-space lattice" });

@@ -9,7 +9,7 @@
 import { d3 } from "../deps.ts";
 import { categoricalColor } from "./color.ts";
 import { categoryLegend, type MarkColorOptions, markColors, markersSvg } from "./layers.ts";
-import { categoricalLegend } from "./legends.ts";
+import { categoricalLegend, textWidth } from "./legends.ts";
 import { nest } from "./image_panel.ts";
 import {
   axisSvg,
@@ -125,15 +125,20 @@ export function histogramFigure(values: ArrayLike<number>, options: HistogramOpt
     const stroke = escapeXml(m.color ?? "#b22222");
     return `<path d="M${num(mx)},${num(area.y + area.height)}V${num(area.y + 12)}" ` +
       `stroke="${stroke}" stroke-width="1.4" stroke-dasharray="4 3"/>` +
-      (m.label
-        ? svgText(mx, area.y + 9, m.label, { size: FONT_SIZE.tick, fill: m.color ?? "#b22222" })
-        : "");
+      (m.label ? markerLabel(m.label, mx, area, m.color ?? "#b22222") : "");
   }).join("");
   const body = titleSvg(options, area) +
     `<g class="bars" fill="${escapeXml(color)}">${bars}</g>` + markers +
     axisSvg(x, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }) +
     axisSvg(y, { orient: "left", offset: area.x }, { label: options.yLabel ?? "count" });
   return svgDocument({ width: options.width ?? 440, height: options.height ?? 320 }, body);
+}
+
+/** A marker's label over its line, kept inside the plot area (a peak at 0° or 360°). */
+function markerLabel(label: string, x: number, area: Rect, color: string): string {
+  const half = textWidth(label, FONT_SIZE.tick) / 2;
+  const at = Math.min(area.x + area.width - half, Math.max(area.x + half, x));
+  return svgText(at, area.y + 9, label, { size: FONT_SIZE.tick, fill: color });
 }
 
 /** Options for {@linkcode scatterFigure}. */

@@ -115,24 +115,41 @@ export function categoricalLegend(
 export interface ColorWheelOptions extends AmplitudePhaseOptions {
   /** Wheel diameter in px, default 96. */
   size?: number;
-  /** Label the angles 0, π/2, π, 3π/2 around the wheel, default true. */
+  /** Label the angles 0°, 90°, 180°, 270° around the wheel, default true. */
   labels?: boolean;
   /** Title above the wheel. */
   title?: string;
+  /**
+   * What the radius shows: its name with the unit (e.g. "|p| (pm)") and its
+   * value at the rim (full colour); written under the wheel as "0 … max".
+   * Without it the wheel keys the hue alone.
+   */
+  amplitude?: { max: number; label: string };
 }
 
 /**
  * The key of {@linkcode amplitudePhaseColor}: the pixel at angle θ and radius
  * r (as a fraction of the wheel radius) has the colour of angle θ and
- * amplitude r. Angles follow the image frame: 0 points right and angles grow
+ * amplitude r. Angles follow the image frame: 0° points right and angles grow
  * clockwise on screen, because y points down (as `atan2(dy, dx)` of the
  * contract does). Returns a complete SVG document.
  */
 export function colorWheelSvg(options: ColorWheelOptions = {}): string {
   const size = Math.round(options.size ?? 96);
   const labels = options.labels ?? true;
-  const margin = labels ? 22 : 4;
+  // Room for the angle labels: "180°" at the left is about 4 characters wide.
+  const side = labels ? 30 : 4, vertical = labels ? 18 : 4;
   const titleHeight = options.title ? FONT_SIZE.label + 8 : 0;
+  const lines = options.amplitude
+    ? [`radius: ${options.amplitude.label}`, `0 (grey) … ${formatAmplitude(options.amplitude.max)}`]
+    : [];
+  const width = Math.max(
+    size + 2 * side,
+    options.title ? textWidth(options.title, FONT_SIZE.label) + 8 : 0,
+    ...lines.map((line) => textWidth(line, FONT_SIZE.tick) + 8),
+  );
+  const wheelBottom = titleHeight + size + 2 * vertical;
+  const height = wheelBottom + (lines.length ? lines.length * (FONT_SIZE.tick + 3) + 6 : 0);
   const radius = size / 2;
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y++) {
@@ -145,11 +162,11 @@ export function colorWheelSvg(options: ColorWheelOptions = {}): string {
       data[o + 3] = 255;
     }
   }
-  const cx = margin + radius, cy = titleHeight + margin + radius;
+  const cx = width / 2, cy = titleHeight + vertical + radius;
   const parts = [
     svgRaster({ data, width: size, height: size }, {
-      x: margin,
-      y: titleHeight + margin,
+      x: cx - radius,
+      y: cy - radius,
       width: size,
       height: size,
     }, { pixelated: false }),
@@ -160,19 +177,35 @@ export function colorWheelSvg(options: ColorWheelOptions = {}): string {
     parts.push(svgText(cx, FONT_SIZE.label + 2, options.title, { weight: "bold" }));
   }
   if (labels) {
-    const names = ["0", "π/2", "π", "3π/2"];
-    names.forEach((name, k) => {
-      const a = (k * Math.PI) / 2;
-      const d = radius + 11;
-      parts.push(svgText(cx + d * Math.cos(a), cy + d * Math.sin(a), name, {
+    const gap = 4, tick = { size: FONT_SIZE.tick };
+    parts.push(
+      svgText(cx + radius + gap, cy, "0°", { ...tick, anchor: "start", baseline: "middle" }),
+      svgText(cx, cy + radius + gap, "90°", { ...tick, baseline: "hanging" }),
+      svgText(cx - radius - gap, cy, "180°", { ...tick, anchor: "end", baseline: "middle" }),
+      svgText(cx, cy - radius - gap, "270°", tick),
+    );
+  }
+  if (options.amplitude) {
+    // A radius from the centre to the rim: grey at the centre, full colour at the rim.
+    const d = radius * Math.SQRT1_2;
+    parts.push(
+      `<path d="M${num(cx)},${num(cy)}L${num(cx + d)},${num(cy - d)}" stroke="#333" ` +
+        `stroke-width="0.8" stroke-dasharray="2 2"/>`,
+    );
+    lines.forEach((line, k) => {
+      parts.push(svgText(cx, wheelBottom + (k + 1) * (FONT_SIZE.tick + 3), line, {
         size: FONT_SIZE.tick,
-        baseline: "middle",
       }));
     });
   }
-  return svgDocument(
-    { width: size + 2 * margin, height: titleHeight + size + 2 * margin },
-    parts.join(""),
-    { background: "none" },
-  );
+  return svgDocument({ width, height }, parts.join(""), { background: "none" });
+}
+
+/** Rough width of `text` at `size` px: 0.6 em per character (Roboto's digits are 0.56 em). */
+export function textWidth(text: string, size: number): number {
+  return [...text].length * size * 0.6;
+}
+
+function formatAmplitude(value: number): string {
+  return String(Number(value.toPrecision(2)));
 }

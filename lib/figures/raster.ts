@@ -11,7 +11,7 @@
  */
 
 import { initResvgWasm, loadResvgWasm, loadRobotoFonts, Resvg } from "../deps.ts";
-import type { RgbaPixels } from "./svg.ts";
+import { type Rect, type RgbaPixels, svgSize } from "./svg.ts";
 
 interface Renderer {
   fonts: Uint8Array[];
@@ -99,4 +99,113 @@ export async function svgToRgba(svg: string, options: RasterOptions = {}): Promi
 export async function svgToPng(svg: string, options: RasterOptions = {}): Promise<Uint8Array> {
   const r = await renderer();
   return render(svg, r, options, (image) => image.asPng());
+}
+
+/**
+ * The box that everything drawn in `svg` covers (text as rendered with the
+ * bundled font, strokes included), in the units of its root, or undefined
+ * when nothing is drawn. Content beyond the root's `0 0 width height` is
+ * included (up to one figure size out), so a box that leaves that rectangle
+ * means something, a label for instance, is cut off at the figure's edge.
+ * Nested documents clip their own content: see {@linkcode svgOverflows}.
+ *
+ * @example
+ * ```ts
+ * const box = await svgContentBox(svg);
+ * const size = svgSize(svg);
+ * const cut = box !== undefined && (box.x < 0 || box.x + box.width > size.width);
+ * ```
+ */
+export async function svgContentBox(svg: string): Promise<Rect | undefined> {
+  const { width, height } = svgSize(svg);
+  // The same drawing on a canvas three times as large, the original in its middle.
+  const at = svg.search(/<svg\b/);
+  const root = /<svg\b[^>]*>/.exec(svg.slice(at))![0];
+  const viewBox = `viewBox="0 0 ${3 * width} ${3 * height}"`;
+  let padded = root.replace(/\swidth="[^"]*"/, ` width="${3 * width}"`)
+    .replace(/\sheight="[^"]*"/, ` height="${3 * height}"`);
+  padded = /\sviewBox=/.test(padded)
+    ? padded.replace(/viewBox="[^"]*"/, viewBox)
+    : padded.replace(/>$/, ` ${viewBox}>`);
+  const body = svg.slice(at + root.length).replace(/<\/svg>\s*$/, "");
+  const wrapped = `${padded}<g transform="translate(${width},${height})">${body}</g></svg>`;
+  const r = await renderer();
+  const resvg = new Resvg(wrapped, {
+    font: {
+      fontBuffers: r.fonts,
+      defaultFontFamily: "Roboto",
+      sansSerifFamily: "Roboto",
+      loadSystemFonts: false,
+    },
+  });
+  try {
+    // getBBox, not innerBBox: resvg 2.6 clips the latter at the origin of a translated group.
+    const box = resvg.getBBox();
+    if (!box) return undefined;
+    const out = { x: box.x - width, y: box.y - height, width: box.width, height: box.height };
+    box.free();
+    return out;
+  } finally {
+    resvg.free();
+  }
+}
+
+/** Something drawn beyond the edge of a (nested) SVG document, which a viewer cuts off. */
+export interface SvgOverflow {
+  /** Which document: "root" or the nested `<svg>`'s position, e.g. "svg at 540,30". */
+  where: string;
+  /** The document's size. */
+  size: { width: number; height: number };
+  /** What is drawn in it. */
+  box: Rect;
+}
+
+/**
+ * Every document in `svg` (the root and each nested `<svg>`, which clips its
+ * content to its own size) whose drawing leaves it by more than `tolerance`
+ * px (default 0.5): a cut-off label, tick or marker.
+ *
+ * @example
+ * ```ts
+ * const cut = await svgOverflows(figure); // [] when nothing is cut off
+ * ```
+ */
+export async function svgOverflows(svg: string, tolerance = 0.5): Promise<SvgOverflow[]> {
+  const out: SvgOverflow[] = [];
+  for (const { where, doc } of svgDocuments(svg)) {
+    const size = svgSize(doc);
+    const box = await svgContentBox(doc);
+    if (
+      box && (box.x < -tolerance || box.y < -tolerance ||
+        box.x + box.width > size.width + tolerance || box.y + box.height > size.height + tolerance)
+    ) out.push({ where, size, box });
+  }
+  return out;
+}
+
+/** The root document and every nested `<svg>…</svg>` as a document of its own. */
+function svgDocuments(svg: string): { where: string; doc: string }[] {
+  const docs: { where: string; doc: string }[] = [];
+  const open: { start: number; tag: string }[] = [];
+  const tags = /<svg\b[^>]*>|<\/svg>/g;
+  for (let m = tags.exec(svg); m; m = tags.exec(svg)) {
+    if (m[0] !== "</svg>") {
+      open.push({ start: m.index, tag: m[0] });
+      continue;
+    }
+    const { start, tag } = open.pop()!;
+    const text = svg.slice(start, m.index + 6);
+    if (open.length === 0) {
+      docs.push({ where: "root", doc: text });
+    } else {
+      const x = /\sx="([^"]*)"/.exec(tag)?.[1] ?? "0", y = /\sy="([^"]*)"/.exec(tag)?.[1] ?? "0";
+      // Standalone: without its placement, with a namespace (nested ones may omit it).
+      let doc = text.replace(/^<svg x="[^"]*" y="[^"]*"/, "<svg");
+      if (!/^<svg[^>]*xmlns=/.test(doc)) {
+        doc = doc.replace(/^<svg/, `<svg xmlns="http://www.w3.org/2000/svg"`);
+      }
+      docs.push({ where: `svg at ${x},${y}`, doc });
+    }
+  }
+  return docs;
 }
