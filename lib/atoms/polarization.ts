@@ -56,6 +56,12 @@ export interface Polarization {
   latticeB: Float64Array;
   /** Status of each B column. */
   status: PolarizationStatus[];
+  /**
+   * The A columns each vector was measured from: entries 4j..4j+3 are
+   * indices into the input columns (-1 beyond the rule's two for "pair",
+   * and for flagged columns).
+   */
+  neighbours: Int32Array;
   /** The neighbour rule used ("four" or "pair"). */
   rule: "four" | "pair";
   /** Typical B-to-nearest-A distance, px. */
@@ -101,7 +107,16 @@ export function computePolarization(
   const reach = 2.5 * distance;
   for (let j = 0; j < nb; j++) sortedNeighbours[j] = gather(j, reach).map((h) => h.i);
 
-  const geometry = { ax, ay, bx: columns.x, by: columns.y, bIdx, sortedNeighbours, distance };
+  const geometry = {
+    ax,
+    ay,
+    aIdx,
+    bx: columns.x,
+    by: columns.y,
+    bIdx,
+    sortedNeighbours,
+    distance,
+  };
   const requested = options.neighbours ?? "auto";
   if (requested !== "auto") return vectorsWith(requested, geometry, tol);
   // Auto: the rule under which more B columns have a regular neighbourhood ([001]: four
@@ -116,6 +131,7 @@ export function computePolarization(
 interface Geometry {
   ax: Float64Array;
   ay: Float64Array;
+  aIdx: number[];
   bx: ArrayLike<number>;
   by: ArrayLike<number>;
   bIdx: number[];
@@ -156,6 +172,7 @@ function vectorsWith(rule: "four" | "pair", g: Geometry, tol: number): Polarizat
     latticeA: new Float64Array(nb).fill(NaN),
     latticeB: new Float64Array(nb).fill(NaN),
     status: new Array(nb).fill("ok"),
+    neighbours: new Int32Array(4 * nb).fill(-1),
     rule,
     distance: g.distance,
   };
@@ -191,6 +208,7 @@ function vectorsWith(rule: "four" | "pair", g: Geometry, tol: number): Polarizat
     const py = -my / want;
     out.px[j] = px;
     out.py[j] = py;
+    for (let m = 0; m < want; m++) out.neighbours[4 * j + m] = g.aIdx[nbrs[m]];
     out.magnitude[j] = Math.hypot(px, py);
     out.angle[j] = positiveAngle(Math.atan2(py, px));
     if (want === 4) {
