@@ -62,8 +62,13 @@ export function isHdf5(bytes: Uint8Array): boolean {
 /**
  * Refuse, without starting HDF5, a file that is not HDF5 or is shorter than
  * the end-of-file address its superblock states (a cut download or copy).
+ * `bytes` may be only the file's first bytes when `fileBytes` gives its size.
  */
-export function checkHdf5Length(bytes: Uint8Array, name: string): void {
+export function checkHdf5Length(
+  bytes: Uint8Array,
+  name: string,
+  fileBytes: number = bytes.length,
+): void {
   const base = signatureAt(bytes);
   if (base < 0) throw new FormatError(name, "not an HDF5 file (bad magic number)");
   const version = bytes[base + 8];
@@ -78,10 +83,10 @@ export function checkHdf5Length(bytes: Uint8Array, name: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = offsetSize === 4 ? view.getUint32(at, true) : Number(view.getBigUint64(at, true));
   const undefinedAddress = offsetSize === 4 ? 0xffffffff : 2 ** 64 - 1;
-  if (end !== undefinedAddress && base + end > bytes.length) {
+  if (end !== undefinedAddress && base + end > fileBytes) {
     throw new FormatError(
       name,
-      `truncated HDF5 file (holds ${bytes.length} bytes, its header says ${base + end})`,
+      `truncated HDF5 file (holds ${fileBytes} bytes, its header says ${base + end})`,
     );
   }
 }
@@ -134,6 +139,41 @@ export function decodeHdf5Here(
       onFrameBytes: options.onFrameBytes,
     });
   });
+}
+
+/** The images of an open HDF5 file, and one frame of any of them at a time. */
+export interface Hdf5Images {
+  /** Every image, as {@linkcode listHdf5ImagesHere} lists them. */
+  entries: ImageEntry[];
+  /** Frame `frame` of image `index` (an HDF5 hyperslab: only that frame is read). */
+  read(index: number, frame: number): Image;
+}
+
+/**
+ * The images of `file` (an h5wasm file already open, e.g. one whose bytes
+ * are read on demand: `hdf5_frames.ts`), read one frame at a time.
+ * `fileBytes` is the file's size, against which frame sizes are checked.
+ * HDF5 failures become FormatErrors naming `name`.
+ */
+export function hdf5Images(file: H5File, name: string, fileBytes: number): Hdf5Images {
+  const guard = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof FormatError) throw err;
+      throw new FormatError(name, hdf5Problem(err));
+    }
+  };
+  const candidates = guard(() => findImages(file));
+  const entries = guard(() => entriesOf(candidates));
+  return {
+    entries,
+    read: (index, frame) =>
+      guard(() => {
+        checkChoice(name, "HDF5 image", index, candidates.length);
+        return readFrame(candidates[index], entries[index], name, { frame, fileBytes });
+      }),
+  };
 }
 
 async function withFile<T>(bytes: Uint8Array, name: string, use: (file: H5File) => T): Promise<T> {

@@ -123,8 +123,41 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** Decode an `.npy` file; `name` is used in error messages. */
-export function decodeNpy(bytes: Uint8Array, name = "array.npy"): NpyArray {
+/** What an `.npy` header says: enough to find any element's bytes. */
+export interface NpyHeader {
+  /** Dimensions, outermost first. */
+  shape: number[];
+  /** NumPy dtype descriptor as stored, e.g. `<f4`. */
+  dtype: string;
+  /** True when stored in Fortran order (first index fastest). */
+  fortran: boolean;
+  /** True for little-endian (or single-byte) elements. */
+  littleEndian: boolean;
+  /** Kind letter of the dtype: b, i, u or f. */
+  kind: string;
+  /** Bytes per element. */
+  itemBytes: number;
+  /** Byte offset of the first element. */
+  dataStart: number;
+}
+
+/**
+ * The most header bytes an `.npy` file can have before its data: a version 1
+ * header length is 16-bit, so reading this many bytes is enough for any v1
+ * header (v2/v3 state a 32-bit length; see {@linkcode decodeNpyHeader}).
+ */
+export const NPY_V1_MAX_HEADER = 10 + 0xffff;
+
+/**
+ * Parse the header of an `.npy` file from its first bytes (at least the
+ * header; the data may be absent). `fileBytes` (default `bytes.length`) is
+ * the file's full size, checked against the data the header declares.
+ */
+export function decodeNpyHeader(
+  bytes: Uint8Array,
+  name = "array.npy",
+  fileBytes: number = bytes.length,
+): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new FormatError(name, "not a NumPy .npy file (bad magic number)");
   }
@@ -151,22 +184,59 @@ export function decodeNpy(bytes: Uint8Array, name = "array.npy"): NpyArray {
   const header = parseHeader(headerText, name);
   const match = /^([<>|=])?([biuf])(\d+)$/.exec(header.descr);
   if (!match) throw new FormatError(name, `unsupported NPY dtype "${header.descr}"`);
-  const little = match[1] !== ">";
   const size = Number(match[3]);
-  const read = readerFor(match[2], size, name, header.descr);
+  readerFor(match[2], size, name, header.descr);
   const count = header.shape.reduce((a, b) => a * b, 1);
   if (count > MAX_NPY_ELEMENTS) {
     throw new FormatError(name, `NPY header declares ${count} values, more than ferrovae reads`);
   }
   const dataStart = headerStart + headerLength;
-  if (dataStart + count * size > bytes.length) {
+  if (dataStart + count * size > fileBytes) {
     throw new FormatError(
       name,
       `truncated NPY data: header declares ${count * size} bytes, file holds ${
-        bytes.length - dataStart
+        fileBytes - dataStart
       }`,
     );
   }
+  return {
+    shape: header.shape,
+    dtype: header.descr,
+    fortran: header.fortran,
+    littleEndian: match[1] !== ">",
+    kind: match[2],
+    itemBytes: size,
+    dataStart,
+  };
+}
+
+/**
+ * Decode `count` elements of an `.npy` file's data, C order, from `bytes`
+ * (which start at the first of them) as float64.
+ */
+export function decodeNpyElements(
+  bytes: Uint8Array,
+  header: NpyHeader,
+  count: number,
+  name = "array.npy",
+): Float64Array {
+  const read = readerFor(header.kind, header.itemBytes, name, header.dtype);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = read(view, i * header.itemBytes, header.littleEndian);
+  return out;
+}
+
+/** Decode an `.npy` file; `name` is used in error messages. */
+export function decodeNpy(bytes: Uint8Array, name = "array.npy"): NpyArray {
+  const h = decodeNpyHeader(bytes, name);
+  const header = { descr: h.dtype, fortran: h.fortran, shape: h.shape };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = h.littleEndian;
+  const size = h.itemBytes;
+  const read = readerFor(h.kind, size, name, h.dtype);
+  const count = h.shape.reduce((a, b) => a * b, 1);
+  const dataStart = h.dataStart;
   const data = new Float64Array(count);
   if (!header.fortran || header.shape.length < 2) {
     for (let i = 0; i < count; i++) data[i] = read(view, dataStart + i * size, little);
