@@ -10,19 +10,21 @@
 import { join } from "node:path";
 import type { TrainOptions } from "../rvae/config.ts";
 import { createRvae, modelParams, type Rvae } from "../rvae/model.ts";
-import { decodeModel, encodeModel } from "../rvae/serialize.ts";
+import { decodeModel, encodeModel, type ModelFile, type WindowSpec } from "../rvae/serialize.ts";
 import { ensureDir, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
 
 /** The two files a model folder holds, as bytes for `Run.write` or a plain write. */
 export function modelFiles(
   model: Rvae,
   training?: Partial<TrainOptions>,
+  windows?: WindowSpec,
 ): { "config.json": string; "weights.bin": Uint8Array } {
   const { configJson, weights } = encodeModel(
     model.config,
     model.normalization,
     modelParams(model),
     training,
+    windows,
   );
   return { "config.json": configJson, "weights.bin": weights };
 }
@@ -32,9 +34,10 @@ export async function saveRvae(
   model: Rvae,
   dir: string,
   training?: Partial<TrainOptions>,
+  windows?: WindowSpec,
 ): Promise<void> {
   await ensureDir(dir);
-  const files = modelFiles(model, training);
+  const files = modelFiles(model, training, windows);
   // Weights first: config.json appearing last marks a complete folder.
   await writeFileAtomic(join(dir, "weights.bin"), files["weights.bin"]);
   await writeFileAtomic(join(dir, "config.json"), files["config.json"]);
@@ -42,6 +45,20 @@ export async function saveRvae(
 
 /** Load a model saved by {@linkcode saveRvae} (on the current tfjs backend). */
 export async function loadRvae(dir: string): Promise<Rvae> {
+  return (await loadRvaeFile(dir)).model;
+}
+
+/**
+ * Load a saved model with its `config.json` (training options, how its
+ * windows were cut: what `encode` checks a new stack against).
+ *
+ * @example
+ * ```ts
+ * const { model, file } = await loadRvaeFile("out/run/model");
+ * const { encoding } = encodeWithModel(model, stack, { windows: file.windows });
+ * ```
+ */
+export async function loadRvaeFile(dir: string): Promise<{ model: Rvae; file: ModelFile }> {
   const configPath = join(dir, "config.json");
   const weightsPath = join(dir, "weights.bin");
   const configJson = new TextDecoder().decode(await readFileChecked(configPath));
@@ -50,5 +67,5 @@ export async function loadRvae(dir: string): Promise<Rvae> {
     config: configPath,
     weights: weightsPath,
   });
-  return createRvae(file.config, { params, normalization: file.normalization });
+  return { model: createRvae(file.config, { params, normalization: file.normalization }), file };
 }

@@ -46,8 +46,12 @@ export class Adam {
   constructor(variables: Map<string, Variable>, learningRate: number) {
     this.learningRate = learningRate;
     for (const [name, variable] of variables) {
-      this.#m.set(name, tf.variable(tf.zerosLike(variable), false));
-      this.#v.set(name, tf.variable(tf.zerosLike(variable), false));
+      // A variable shares its initial tensor's data: the temporary can go.
+      for (const map of [this.#m, this.#v]) {
+        const zeros = tf.zerosLike(variable);
+        map.set(name, tf.variable(zeros, false));
+        zeros.dispose();
+      }
     }
   }
 
@@ -98,7 +102,9 @@ export class Adam {
       for (const a of arrays) {
         const t = map.get(a.name);
         if (!t) throw new Error(`optimizer state names unknown parameter ${a.name}`);
-        t.assign(tf.tensor(a.data, t.shape));
+        const value = tf.tensor(a.data, t.shape);
+        t.assign(value);
+        value.dispose();
       }
     }
   }

@@ -119,7 +119,10 @@ export function assignParams(model: Rvae, params: ParamArrays): void {
   for (const p of params) {
     const v = model.variables.get(p.name);
     if (!v) throw new Error(`rVAE parameter ${p.name} is not in this model`);
-    v.assign(tf.tensor(p.data, v.shape));
+    // The variable keeps the data; the temporary tensor can go.
+    const value = tf.tensor(p.data, v.shape);
+    v.assign(value);
+    value.dispose();
   }
 }
 

@@ -98,7 +98,9 @@ export function makeVariables(
     if (!array || array.data.length !== size) {
       throw new Error(`parameter ${spec.name}: expected ${size} values`);
     }
-    variables.set(spec.name, tf.variable(tf.tensor(array.data, spec.shape), true));
+    const value = tf.tensor(array.data, spec.shape);
+    variables.set(spec.name, tf.variable(value, true));
+    value.dispose(); // the variable shares its data
   }
   return variables;
 }

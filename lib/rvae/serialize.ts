@@ -14,6 +14,7 @@ import { FormatError } from "../errors.ts";
 import type { AdamState } from "./adam.ts";
 import { makeConfig, type Normalization, type RvaeConfig, type TrainOptions } from "./config.ts";
 import { type ParamArrays, paramSpecs } from "./params.ts";
+import type { ScheduleState } from "./schedule.ts";
 import type { EpochRecord, TrainCheckpoint } from "./train.ts";
 
 /** Where one tensor sits in a blob of float32 values. */
@@ -24,6 +25,30 @@ export interface TensorEntry {
   shape: number[];
   /** Offset in float32 elements. */
   offset: number;
+}
+
+/**
+ * How the training windows were cut, so that `encode` can cut another
+ * image's windows the same way and refuse a stack that does not match.
+ * Every field but `window` is optional (models saved before it have none).
+ */
+export interface WindowSpec {
+  /** Window side, px (the model's `config.size`). */
+  window: number;
+  /** Lattice period of the training image, px. */
+  periodPx?: number;
+  /** Lattice periods per window side. */
+  cells?: number;
+  /** Sublattice the windows were centred on (`A` or `B`). */
+  sublattice?: string;
+  /** Centring of the windows (`bilinear` or `integer`). */
+  centring?: string;
+  /** Scaling the stack stage applied (`minmax`, `max`, `zscore` or `none`). */
+  normalization?: string;
+  /** Whether that scaling was per window. */
+  perWindow?: boolean;
+  /** Number of stacks the model was trained on. */
+  sources?: number;
 }
 
 /** `model/config.json`. */
@@ -38,6 +63,8 @@ export interface ModelFile {
   normalization: Normalization;
   /** How it was trained (informative). */
   training?: Partial<TrainOptions>;
+  /** How its training windows were cut (absent in older models). */
+  windows?: WindowSpec;
   /** Tensors in `weights.bin`. */
   tensors: TensorEntry[];
 }
@@ -89,6 +116,7 @@ export function encodeModel(
   normalization: Normalization,
   params: ParamArrays,
   training?: Partial<TrainOptions>,
+  windows?: WindowSpec,
 ): { configJson: string; weights: Uint8Array } {
   const { tensors, bytes } = packTensors(params);
   const file: ModelFile = {
@@ -97,6 +125,7 @@ export function encodeModel(
     config,
     normalization,
     ...(training ? { training } : {}),
+    ...(windows ? { windows } : {}),
     tensors,
   };
   return { configJson: JSON.stringify(file, null, 2) + "\n", weights: bytes };
@@ -129,6 +158,9 @@ export function decodeModel(
       names.config,
       "normalization.meanWindow is missing or has the wrong size",
     );
+  }
+  if (parsed.windows !== undefined && parsed.windows?.window !== config.size) {
+    throw new FormatError(names.config, "windows.window differs from config.size");
   }
   return { file: { ...parsed, config }, params };
 }
@@ -172,6 +204,8 @@ interface CheckpointHeader extends CheckpointContext {
   params: TensorEntry[];
   m: TensorEntry[];
   v: TensorEntry[];
+  schedule: ScheduleState;
+  best: { epoch: number; params: TensorEntry[] } | null;
 }
 
 /** One file: magic, header length (u32 LE), JSON header, padding to 4, float32 blob. */
@@ -179,10 +213,12 @@ export function encodeCheckpoint(
   checkpoint: TrainCheckpoint,
   context: CheckpointContext,
 ): Uint8Array {
-  const all = [...checkpoint.params, ...checkpoint.adam.m, ...checkpoint.adam.v];
+  const bestParams = checkpoint.best?.params ?? [];
+  const all = [...checkpoint.params, ...checkpoint.adam.m, ...checkpoint.adam.v, ...bestParams];
   const { tensors, bytes } = packTensors(all);
   const np = checkpoint.params.length;
   const nm = checkpoint.adam.m.length;
+  const nv = checkpoint.adam.v.length;
   const header: CheckpointHeader = {
     ...context,
     epoch: checkpoint.epoch,
@@ -190,7 +226,11 @@ export function encodeCheckpoint(
     adam: { learningRate: checkpoint.adam.learningRate, step: checkpoint.adam.step },
     params: tensors.slice(0, np),
     m: tensors.slice(np, np + nm),
-    v: tensors.slice(np + nm),
+    v: tensors.slice(np + nm, np + nm + nv),
+    schedule: checkpoint.schedule,
+    best: checkpoint.best
+      ? { epoch: checkpoint.best.epoch, params: tensors.slice(np + nm + nv) }
+      : null,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const start = Math.ceil((12 + json.length) / 4) * 4;
@@ -228,8 +268,27 @@ export function decodeCheckpoint(
     m: unpackTensors(header.m, blob, file),
     v: unpackTensors(header.v, blob, file),
   };
+  if (!header.schedule || header.best === undefined) {
+    throw new FormatError(
+      file,
+      "was written by an older ferrovae (no learning-rate schedule or best epoch); " +
+        "train again without --resume",
+    );
+  }
+  let best: TrainCheckpoint["best"] = null;
+  if (header.best) {
+    best = { epoch: header.best.epoch, params: unpackTensors(header.best.params, blob, file) };
+    checkParams(config, best.params, file);
+  }
   return {
-    checkpoint: { epoch: header.epoch, params, adam, history: header.history },
+    checkpoint: {
+      epoch: header.epoch,
+      params,
+      adam,
+      history: header.history,
+      schedule: header.schedule,
+      best,
+    },
     context: {
       config,
       normalization: header.normalization,

@@ -2,13 +2,20 @@
  * The hand-written training loop: seeded split and shuffling, batches, Adam,
  * per-epoch training and held-out losses, a checkpoint after every epoch,
  * exact resume, and a guard that rolls back to the last good checkpoint
- * (halving the learning rate) when the loss turns non-finite.
+ * (halving the learning rate) when the loss turns non-finite. Between
+ * epochs the held-out loss drives the schedule (lib/rvae/schedule.ts): the
+ * best epoch's parameters are kept and restored at the end, the learning
+ * rate is reduced on a plateau, training stops early after `patience`
+ * epochs without improvement, and a held-out loss staying well above its
+ * best is reported as a divergence.
  *
  * Determinism: every random draw comes from `Random` seeded by
  * (seed, epoch), so epoch e's shuffling and noise do not depend on how the
  * run got there; a checkpoint is therefore just (epoch, weights, Adam
- * state, history), and a resumed run repeats an uninterrupted one exactly
- * on the same backend.
+ * state, schedule state, best weights, history), and a resumed run repeats
+ * an uninterrupted one exactly on the same backend. The learning rate lives
+ * in the schedule state and is handed to our own Adam before every epoch
+ * (tfjs's `tf.train.adam` fixes it at construction).
  *
  * For benchmarks: {@linkcode trainStep} is one optimisation step on one
  * batch; {@linkcode sampleNoise} makes its reparameterisation noise:
@@ -38,6 +45,13 @@ import {
   type StepSchedule,
 } from "./model.ts";
 import type { ParamArrays } from "./params.ts";
+import {
+  type DivergenceEvent,
+  initialSchedule,
+  nextSchedule,
+  type ScheduleState,
+} from "./schedule.ts";
+import type { RvaeWarning } from "./window.ts";
 
 /** Loss and its parts after one step or over an epoch (batch means). */
 export interface LossValues {
@@ -75,6 +89,10 @@ export interface TrainCheckpoint {
   adam: AdamState;
   /** Records of the epochs completed. */
   history: EpochRecord[];
+  /** Schedule after that epoch (learning rate of the next, best loss, counters). */
+  schedule: ScheduleState;
+  /** Parameters of the best epoch so far (null before the first epoch). */
+  best: { epoch: number; params: ParamArrays } | null;
 }
 
 /** Progress within an epoch. */
@@ -111,6 +129,20 @@ export interface TrainResult {
   history: EpochRecord[];
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
+  /** `epochs` (all run), `patience` (early stopping) or `interrupted` (`shouldStop`). */
+  endReason: "epochs" | "patience" | "interrupted";
+  /** Epoch (1-based) with the lowest held-out loss (training loss without a held-out set); 0 when none. */
+  bestEpoch: number;
+  /** That loss (NaN when none). */
+  bestLoss: number;
+  /** The epoch whose parameters the model holds at the end. */
+  finalEpoch: number;
+  /** True when the best epoch's parameters replaced the last epoch's. */
+  restoredBest: boolean;
+  /** Episodes of the held-out loss staying well above its best. */
+  divergences: DivergenceEvent[];
+  /** The schedule's final state (learning rate, reductions). */
+  schedule: ScheduleState;
 }
 
 /** Standard-normal noise for a batch, [rows, L], drawn from `random`. */
@@ -206,7 +238,11 @@ export async function trainRvae(
   const data: tf.Tensor2D = tf.tidy(() =>
     tf.div(tf.sub(tf.tensor2d(stack, [count, pixels]), offset), scale)
   );
-  const { train, validation } = splitIndices(count, options.seed, options.validationFraction);
+  const { train, validation } = splitIndices(
+    count,
+    options.splitSeed ?? options.seed,
+    options.validationFraction,
+  );
   const optimizer = new Adam(model.variables, options.learningRate);
   const history: EpochRecord[] = [];
   let lastGood: TrainCheckpoint = {
@@ -214,6 +250,8 @@ export async function trainRvae(
     params: modelParams(model),
     adam: optimizer.state(),
     history: [],
+    schedule: initialSchedule(options),
+    best: null,
   };
   if (options.resume) {
     lastGood = options.resume;
@@ -221,11 +259,19 @@ export async function trainRvae(
     optimizer.restore(lastGood.adam);
     history.push(...lastGood.history);
   }
+  let schedule = lastGood.schedule;
+  let best = lastGood.best;
   let rollbacks = 0;
   let lastYield = performance.now();
+  const interrupted = (): TrainResult => ({
+    ...ending(history, schedule, best, false),
+    stopped: true,
+    endReason: "interrupted",
+  });
   try {
-    for (let epoch = lastGood.epoch; epoch < options.epochs;) {
-      const schedule = epochSchedule(options, epoch);
+    for (let epoch = lastGood.epoch; epoch < options.epochs && !schedule.stop;) {
+      optimizer.learningRate = schedule.learningRate;
+      const stepSchedule = epochSchedule(options, epoch);
       const random = new Random(mixSeed(options.seed, 1000 + epoch));
       const order = random.shuffle(train.slice());
       const batches = Math.ceil(order.length / options.batchSize);
@@ -237,7 +283,7 @@ export async function trainRvae(
         const noise = sampleNoise(random, rows.length, latents);
         const indices = tf.tensor1d(Int32Array.from(rows), "int32");
         const x = tf.gather(data, indices) as tf.Tensor2D;
-        const step = trainStep(model, x, optimizer, { noise, schedule });
+        const step = trainStep(model, x, optimizer, { noise, schedule: stepSchedule });
         tf.dispose([noise, indices, x]);
         if (Number.isNaN(step.loss)) {
           failed = true;
@@ -258,7 +304,7 @@ export async function trainRvae(
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = performance.now();
         }
-        if (hooks.shouldStop?.()) return { history, stopped: true };
+        if (hooks.shouldStop?.()) return interrupted();
       }
       if (failed) {
         if (++rollbacks > MAX_ROLLBACKS) {
@@ -269,10 +315,11 @@ export async function trainRvae(
               `constant windows`,
           );
         }
-        const lowered = optimizer.learningRate / 2;
+        const lowered = schedule.learningRate / 2;
         assignParams(model, lastGood.params);
         optimizer.restore(lastGood.adam);
-        optimizer.learningRate = lowered;
+        best = lastGood.best;
+        schedule = { ...lastGood.schedule, learningRate: lowered };
         hooks.onNotice?.(
           `epoch ${epoch + 1}: non-finite loss; rolled back to the checkpoint after epoch ` +
             `${lastGood.epoch} and lowered the learning rate to ${lowered}`,
@@ -296,21 +343,124 @@ export async function trainRvae(
       };
       history.push(record);
       epoch++;
+      const params = modelParams(model);
+      const step = nextSchedule(
+        schedule,
+        epoch,
+        record.validation?.loss ?? record.train.loss,
+        options,
+      );
+      schedule = step.state;
+      if (step.improved) best = { epoch, params };
+      if (step.reduced) {
+        hooks.onNotice?.(
+          `epoch ${epoch}: no better held-out loss for ${options.lrPatience} epochs; ` +
+            `learning rate lowered to ${schedule.learningRate}`,
+        );
+      }
       lastGood = {
         epoch,
-        params: modelParams(model),
+        params,
         adam: optimizer.state(),
         history: [...history],
+        schedule,
+        best,
       };
       if (hooks.onCheckpoint) await hooks.onCheckpoint(lastGood);
       hooks.onEpoch?.(record);
-      if (hooks.shouldStop?.() && epoch < options.epochs) return { history, stopped: true };
+      if (hooks.shouldStop?.() && epoch < options.epochs && !schedule.stop) return interrupted();
     }
   } finally {
     optimizer.dispose();
     data.dispose();
   }
-  return { history, stopped: false };
+  const result = ending(history, schedule, best, options.restoreBest);
+  if (result.restoredBest && best) assignParams(model, best.params);
+  return result;
+}
+
+/** The result's common fields; `restore` says whether the best epoch's parameters will be put back. */
+function ending(
+  history: EpochRecord[],
+  schedule: ScheduleState,
+  best: TrainCheckpoint["best"],
+  restore: boolean,
+): TrainResult {
+  const last = history.length;
+  const restoredBest = restore && best !== null && best.epoch !== last;
+  return {
+    history,
+    stopped: false,
+    endReason: schedule.stop ?? "epochs",
+    bestEpoch: best?.epoch ?? 0,
+    bestLoss: schedule.bestLoss ?? NaN,
+    finalEpoch: restoredBest ? best!.epoch : last,
+    restoredBest,
+    divergences: schedule.divergences,
+    schedule,
+  };
+}
+
+/**
+ * Warnings about how training went: `rvae-diverged` when the held-out loss
+ * rose well above its best for several epochs and never came back below it
+ * (saying which epoch's model was kept). Episodes the run recovered from
+ * stay in `TrainResult.divergences` without a warning.
+ *
+ * @example
+ * ```ts
+ * const result = await trainRvae(model, stack, makeTrainOptions());
+ * for (const w of trainingWarnings(result)) console.log(`${w.code}: ${w.message}`);
+ * ```
+ */
+export function trainingWarnings(result: TrainResult): RvaeWarning[] {
+  return result.divergences.filter((d) => d.epoch > result.bestEpoch).map((d) => ({
+    code: "rvae-diverged",
+    message: `training diverged: the held-out loss rose from ${d.bestLoss.toPrecision(4)} ` +
+      `(epoch ${d.bestEpoch}) to ${d.worstLoss.toPrecision(4)} over epochs ${d.epoch}-` +
+      `${d.lastEpoch}; ` +
+      (result.finalEpoch === result.bestEpoch
+        ? `the model of epoch ${result.bestEpoch} was restored`
+        : `the last epoch's model (${result.finalEpoch}) was kept`) +
+      `; a lower --lr may help`,
+  }));
+}
+
+/**
+ * The held-out loss of `model` exactly as the loop computed it at the end
+ * of epoch `epoch` (1-based): same split, same reparameterisation noise.
+ * With the parameters of epoch e restored, it returns that epoch's
+ * recorded `validation` (on the same backend).
+ *
+ * @example
+ * ```ts
+ * const result = await trainRvae(model, stack, options);
+ * heldOutLoss(model, stack, options, result.bestEpoch)?.loss === result.bestLoss; // true
+ * ```
+ */
+export function heldOutLoss(
+  model: Rvae,
+  stack: Float32Array,
+  options: TrainOptions,
+  epoch: number,
+): LossValues | null {
+  const pixels = model.config.size * model.config.size;
+  const count = stack.length / pixels;
+  const { validation } = splitIndices(
+    count,
+    options.splitSeed ?? options.seed,
+    options.validationFraction,
+  );
+  if (validation.length === 0) return null;
+  const { offset, scale } = model.normalization;
+  const data: tf.Tensor2D = tf.tidy(() =>
+    tf.div(tf.sub(tf.tensor2d(stack, [count, pixels]), offset), scale)
+  );
+  try {
+    return evaluate(model, data, validation, options, new Random(mixSeed(options.seed, epoch - 1)));
+  } finally {
+    data.dispose();
+  }
 }
 
 /** Mean plain-ELBO loss of the rows `indices` of `data`. */
