@@ -1,5 +1,6 @@
 /**
- * Isomap (Tenenbaum, de Silva & Langford 2000), as scikit-learn computes it:
+ * Isomap (Tenenbaum, de Silva & Langford 2000, Science 290:2319,
+ * doi:10.1126/science.290.5500.2319), as scikit-learn computes it:
  * the k-nearest-neighbour graph (joined across components by the shortest
  * edges if it falls apart), geodesic distances by Dijkstra from every point,
  * then classical MDS — the top eigenvectors of the double-centred squared
@@ -31,7 +32,16 @@ export interface IsomapOptions {
 
 /**
  * Embed the rows of `x` by Isomap; returns `rows x dimensions` coordinates,
- * row-major. Each axis's sign is fixed so that its largest-magnitude
+ * row-major.
+ *
+ * @example The Swiss roll unrolls: one axis follows the arc length.
+ * ```ts
+ * import { isomap, swissRoll } from "./mod.ts";
+ * const { x } = swissRoll(400, { seed: 0 });
+ * const xy = await isomap(x, { neighbors: 10, threads: 1 });
+ * if (xy.length !== 800) throw new Error("rows x 2 expected");
+ * ```
+ * Each axis's sign is fixed so that its largest-magnitude
  * coordinate is positive (scikit-learn's convention).
  */
 export async function isomap(x: Matrix, options: IsomapOptions = {}): Promise<Float64Array> {

@@ -58,6 +58,14 @@ export interface KnnScan {
 /**
  * The `k` nearest neighbours (Euclidean) of every row of `x`, on the threads
  * of `pool` when given; ties in distance keep the lower index first.
+ *
+ * @example Points on a line: each one's nearest neighbour is next to it.
+ * ```ts
+ * import { knnGraph } from "./mod.ts";
+ * const x = { data: Float32Array.from([0, 1, 3, 6, 10]), rows: 5, cols: 1 };
+ * const graph = knnGraph(x, 1);
+ * if (graph.indices[4] !== 3) throw new Error("10's nearest is 6");
+ * ```
  */
 export function knnGraph(x: Matrix, k: number, options: { pool?: WorkerPool } = {}): KnnGraph {
   checkMatrix(x, "knn", 2);

@@ -1,5 +1,6 @@
 /**
- * Metric multidimensional scaling by SMACOF (de Leeuw 1977), as
+ * Metric multidimensional scaling by SMACOF (de Leeuw 1977; described in de
+ * Leeuw & Mair 2009, doi:10.18637/jss.v031.i03), as
  * scikit-learn 1.2's `MDS(metric=True)`: several starts from uniform random
  * configurations, Guttman transforms until the stress stops falling by
  * `eps` (relative to the configuration's size) or `maxIterations`, and the
@@ -40,6 +41,15 @@ export interface SmacofRun {
 /**
  * Embed the rows of `x` by metric MDS of their Euclidean distances; returns
  * `rows x dimensions` coordinates, row-major.
+ *
+ * @example Points already in a plane keep their distances.
+ * ```ts
+ * import { mds, mdsStress } from "./mod.ts";
+ * const data = Float32Array.from({ length: 60 }, (_, i) => i % 2 ? (i * 7) % 11 : (i * 3) % 13);
+ * const x = { data, rows: 30, cols: 2 };
+ * const xy = await mds(x, { seed: 0, threads: 1 });
+ * if (mdsStress(x, xy, 2).normalized > 0.01) throw new Error("distances not kept");
+ * ```
  */
 export async function mds(x: Matrix, options: MdsOptions = {}): Promise<Float64Array> {
   checkMatrix(x, "MDS", 2);
@@ -211,6 +221,13 @@ export function packedDistances(x: Matrix, shared = false): Float32Array {
  * How well `embedding` (`rows x dims`) keeps the distances between the rows
  * of `x`: the raw stress Σ_{i<j} (d_ij - δ_ij)² and Kruskal's stress-1,
  * √(raw / Σ δ_ij²) (0 for a perfect fit).
+ *
+ * @example The rows themselves, as an embedding, keep every distance.
+ * ```ts
+ * import { mdsStress } from "./mod.ts";
+ * const x = { data: Float32Array.from([0, 0, 3, 0, 0, 4]), rows: 3, cols: 2 };
+ * if (mdsStress(x, Float64Array.from(x.data)).normalized !== 0) throw new Error("exact");
+ * ```
  */
 export function mdsStress(
   x: Matrix,

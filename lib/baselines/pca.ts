@@ -5,7 +5,7 @@
  *
  * Two methods: `exact` (eigendecomposition of the smaller Gram matrix, for
  * small problems and tests) and `randomized` (Halko, Martinsson & Tropp
- * 2011: a Gaussian sketch, power iterations with re-orthonormalisation,
+ * 2011, doi:10.1137/090771806: a Gaussian sketch, power iterations with re-orthonormalisation,
  * then an exact SVD of the small projected matrix — as scikit-learn's
  * `svd_solver="randomized"`, with the same default number of iterations).
  * The heavy products run in the SIMD kernels of `lib/linalg/`; centring is
@@ -70,7 +70,17 @@ function meanAndTotalVariance(
   return { mean, total: Math.max(0, squares - rows * meanSquares) / Math.max(1, rows - 1) };
 }
 
-/** Principal components of the rows of `x` (observations) over its columns (features). */
+/**
+ * Principal components of the rows of `x` (observations) over its columns (features).
+ *
+ * @example Two blobs along the first axis: one component explains almost all variance.
+ * ```ts
+ * import { gaussianBlobs, pca } from "./mod.ts";
+ * const { x } = gaussianBlobs(200, 5, 2, { separation: 20, seed: 1 });
+ * const result = pca(x, { components: 2 });
+ * if (result.count !== 2) throw new Error("two components were asked for");
+ * ```
+ */
 export function pca(x: Matrix, options: PcaOptions = {}): PcaResult {
   checkMatrix(x, "pca");
   const small = Math.min(x.rows, x.cols);

@@ -98,7 +98,17 @@ export function evenSubsample(total: number, count: number): Uint32Array {
   return Uint32Array.from({ length: count }, (_, k) => Math.floor((k * total) / count));
 }
 
-/** Run every baseline on the rows of `x` (one flattened window per row). */
+/**
+ * Run every baseline on the rows of `x` (one flattened window per row).
+ *
+ * @example
+ * ```ts
+ * import { gaussianBlobs, runBaselines } from "./mod.ts";
+ * const { x } = gaussianBlobs(60, 16, 3, { separation: 8, seed: 1 });
+ * const results = await runBaselines(x, { classes: 3, embeddings: [], threads: 1 });
+ * if (results.labels.kmeans.length !== 60) throw new Error("one label per window");
+ * ```
+ */
 export async function runBaselines(
   x: Matrix,
   options: BaselineOptions = {},

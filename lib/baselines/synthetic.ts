@@ -26,6 +26,13 @@ export interface BlobOptions {
 /**
  * `n` points in `d` dimensions from `k` Gaussian clusters, point i in
  * cluster `i % k`; returns the matrix and the true labels.
+ *
+ * @example
+ * ```ts
+ * import { gaussianBlobs } from "./mod.ts";
+ * const { x, labels } = gaussianBlobs(10, 2, 3, { seed: 0 });
+ * if (x.rows !== 10 || labels[4] !== 1) throw new Error("point i is in cluster i % k");
+ * ```
  */
 export function gaussianBlobs(
   n: number,
@@ -55,6 +62,13 @@ export function gaussianBlobs(
  * `n` points on the Swiss roll (x, y, z) = (t cos t, h, t sin t), t in
  * [1.5π, 4.5π], h in [0, height); returns the matrix and each point's arc
  * length along the roll — the coordinate an unrolling must recover.
+ *
+ * @example
+ * ```ts
+ * import { swissRoll } from "./mod.ts";
+ * const { x, arcLength } = swissRoll(100, { seed: 0 });
+ * if (x.cols !== 3 || arcLength.length !== 100) throw new Error("100 points in 3-D");
+ * ```
  */
 export function swissRoll(
   n: number,

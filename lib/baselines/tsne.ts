@@ -1,5 +1,6 @@
 /**
- * Barnes-Hut t-SNE (van der Maaten 2014) into 2-D, following scikit-learn
+ * Barnes-Hut t-SNE (van der Maaten 2014, JMLR 15:3221, which has no DOI:
+ * https://jmlr.org/papers/v15/vandermaaten14a.html) into 2-D, following scikit-learn
  * 1.2's `TSNE(method="barnes_hut", init="pca", learning_rate="auto")`:
  * affinities from the 3·perplexity nearest neighbours calibrated by binary
  * search, early exaggeration 12 for 250 iterations with momentum 0.5, then
@@ -43,6 +44,14 @@ export interface TsneOptions {
 /**
  * Embed the rows of `x` in 2-D by Barnes-Hut t-SNE; returns `rows x 2`
  * coordinates, row-major.
+ *
+ * @example
+ * ```ts
+ * import { gaussianBlobs, tsne } from "./mod.ts";
+ * const { x } = gaussianBlobs(120, 10, 3, { seed: 5 });
+ * const xy = await tsne(x, { iterations: 300, seed: 0, threads: 1 });
+ * if (xy.length !== 240 || !xy.every(Number.isFinite)) throw new Error("bad embedding");
+ * ```
  */
 export async function tsne(x: Matrix, options: TsneOptions = {}): Promise<Float64Array> {
   checkMatrix(x, "t-SNE", 4);

@@ -1,5 +1,5 @@
 /**
- * UMAP (McInnes, Healy & Melville 2018) into 2-D, following umap-learn's
+ * UMAP (McInnes, Healy & Melville 2018, doi:10.48550/arXiv.1802.03426) into 2-D, following umap-learn's
  * defaults: the fuzzy simplicial set of the exact 15-nearest-neighbour
  * graph (each point's distances shifted by its nearest neighbour's and scaled
  * so they sum to log2 k), made symmetric by fuzzy union, then stochastic
@@ -50,6 +50,14 @@ export interface UmapOptions {
 /**
  * Embed the rows of `x` in 2-D by UMAP; returns `rows x 2` coordinates,
  * row-major.
+ *
+ * @example
+ * ```ts
+ * import { gaussianBlobs, umap } from "./mod.ts";
+ * const { x } = gaussianBlobs(150, 8, 3, { seed: 6 });
+ * const xy = await umap(x, { seed: 0, threads: 1 });
+ * if (xy.length !== 300 || !xy.every(Number.isFinite)) throw new Error("bad embedding");
+ * ```
  */
 export async function umap(x: Matrix, options: UmapOptions = {}): Promise<Float64Array> {
   checkMatrix(x, "UMAP", 3);
