@@ -43,7 +43,15 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
 
-/** The format of `bytes`: by magic number, else by the extension of `name`. */
+/**
+ * The format of `bytes`: by magic number, else by the extension of `name`.
+ *
+ * @example
+ * ```ts
+ * import { detectFormat, encodeNpy } from "./mod.ts";
+ * if (detectFormat(encodeNpy(new Float32Array(4), [2, 2]), "x.dat") !== "npy") throw new Error();
+ * ```
+ */
 export function detectFormat(bytes: Uint8Array, name: string): ImageFormat {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) return "png";
   if (startsWith(bytes, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return "npy";
@@ -71,6 +79,14 @@ export function detectFormat(bytes: Uint8Array, name: string): ImageFormat {
  * in errors. Options choose the image of a multi-image file (`index`, see
  * {@linkcode listImages}), the TIFF `page` and the `frame` of a stack; by
  * default the largest 2-D data image (never a thumbnail), first frame.
+ *
+ * @example A 2 x 3 float32 `.npy` file becomes a 3-wide, 2-high image.
+ * ```ts
+ * import { decodeImage, encodeNpy } from "./mod.ts";
+ * const bytes = encodeNpy(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+ * const image = await decodeImage(bytes, "frame.npy");
+ * if (image.width !== 3 || image.height !== 2 || image.data[3] !== 4) throw new Error();
+ * ```
  */
 export async function decodeImage(
   bytes: Uint8Array,
@@ -91,7 +107,16 @@ export async function decodeImage(
   }
 }
 
-/** Describe every image in a file (name, shape, dtype, calibration), for choosing `index`. */
+/**
+ * Describe every image in a file (name, shape, dtype, calibration), for choosing `index`.
+ *
+ * @example
+ * ```ts
+ * import { encodeNpy, listImages } from "./mod.ts";
+ * const [entry] = await listImages(encodeNpy(new Float32Array(6), [2, 3]), "a.npy");
+ * if (entry.shape.join("x") !== "2x3") throw new Error(entry.shape.join("x"));
+ * ```
+ */
 export async function listImages(bytes: Uint8Array, name: string): Promise<ImageEntry[]> {
   switch (detectFormat(bytes, name)) {
     case "dm":

@@ -45,7 +45,16 @@ function descrFor(array: NumericArray): string {
   return "<u4";
 }
 
-/** Encode `array` with `shape` as an `.npy` v1 file (little-endian, C order). */
+/**
+ * Encode `array` with `shape` as an `.npy` v1 file (little-endian, C order).
+ *
+ * @example
+ * ```ts
+ * import { decodeNpy, encodeNpy } from "./mod.ts";
+ * const back = decodeNpy(encodeNpy(Float32Array.from([0.5, 1.5]), [2]));
+ * if (back.dtype !== "<f4" || back.data[1] !== 1.5) throw new Error();
+ * ```
+ */
 export function encodeNpy(array: NumericArray, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== array.length) {
@@ -227,7 +236,16 @@ export function decodeNpyElements(
   return out;
 }
 
-/** Decode an `.npy` file; `name` is used in error messages. */
+/**
+ * Decode an `.npy` file; `name` is used in error messages.
+ *
+ * @example
+ * ```ts
+ * import { decodeNpy, encodeNpy } from "./mod.ts";
+ * const { shape } = decodeNpy(encodeNpy(new Int32Array(12), [3, 4]), "labels.npy");
+ * if (shape.join(",") !== "3,4") throw new Error();
+ * ```
+ */
 export function decodeNpy(bytes: Uint8Array, name = "array.npy"): NpyArray {
   const h = decodeNpyHeader(bytes, name);
   const header = { descr: h.dtype, fortran: h.fortran, shape: h.shape };

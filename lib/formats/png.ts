@@ -23,7 +23,16 @@ export interface PngPixels {
   channels: 1 | 2 | 3 | 4;
 }
 
-/** Encode pixels as PNG; a `Uint16Array` gives a 16-bit PNG, anything else 8-bit. */
+/**
+ * Encode pixels as PNG; a `Uint16Array` gives a 16-bit PNG, anything else 8-bit.
+ *
+ * @example
+ * ```ts
+ * import { decodePng, encodePng } from "./mod.ts";
+ * const png = encodePng({ data: Uint8Array.from([0, 255]), width: 2, height: 1, channels: 1 });
+ * if (decodePng(png).data[1] !== 255) throw new Error();
+ * ```
+ */
 export function encodePng(pixels: PngPixels): Uint8Array {
   const { width, height, channels } = pixels;
   if (pixels.data.length !== width * height * channels) {
@@ -68,7 +77,17 @@ function checkDeclaredSize(bytes: Uint8Array, name: string): void {
   });
 }
 
-/** Decode a PNG to a gray float image (colour to Rec. 709 luminance); `name` for errors. */
+/**
+ * Decode a PNG to a gray float image (colour to Rec. 709 luminance); `name` for errors.
+ *
+ * @example A 16-bit PNG keeps its values.
+ * ```ts
+ * import { decodePng, encodePng } from "./mod.ts";
+ * const png = encodePng({ data: Uint16Array.from([7, 60000]), width: 1, height: 2, channels: 1 });
+ * const image = decodePng(png, "two.png");
+ * if (image.height !== 2 || image.data[1] !== 60000) throw new Error();
+ * ```
+ */
 export function decodePng(bytes: Uint8Array, name = "image.png"): Image {
   if (bytes.length < 8 || PNG_MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new FormatError(name, "not a PNG file (bad magic number)");
