@@ -244,7 +244,42 @@ export type { ParamArrays } from "./lib/rvae/params.ts";
 export { stackNormalization } from "./lib/rvae/normalize.ts";
 export { Adam } from "./lib/rvae/adam.ts";
 export type { AdamState } from "./lib/rvae/adam.ts";
-export { sampleNoise, trainRvae, trainStep } from "./lib/rvae/train.ts";
+export {
+  heldOutLoss,
+  sampleNoise,
+  trainingWarnings,
+  trainRvae,
+  trainStep,
+} from "./lib/rvae/train.ts";
+export { initialSchedule, nextSchedule } from "./lib/rvae/schedule.ts";
+export type {
+  DivergenceEvent,
+  ScheduleOptions,
+  ScheduleState,
+  ScheduleStep,
+} from "./lib/rvae/schedule.ts";
+export { trainRestarts } from "./lib/rvae/restarts.ts";
+export type { RestartOptions, RestartResult, RestartRun } from "./lib/rvae/restarts.ts";
+export { chooseWindow, DEFAULT_WINDOW_CELLS } from "./lib/rvae/window.ts";
+export type { RvaeWarning, WindowChoice, WindowOptions } from "./lib/rvae/window.ts";
+export {
+  checkModelApplies,
+  combineStacks,
+  encodeWithModel,
+  latentColumns,
+} from "./lib/rvae/encode.ts";
+export type {
+  ApplyOptions,
+  CombinedStacks,
+  LatentColumnOptions,
+  WindowStack,
+} from "./lib/rvae/encode.ts";
+export { circularCorrelation, compareWithPolarization } from "./lib/rvae/polarization_check.ts";
+export type {
+  AngleRelation,
+  PolarizationCheckOptions,
+  PolarizationComparison,
+} from "./lib/rvae/polarization_check.ts";
 export type {
   BatchProgress,
   EpochRecord,
@@ -255,7 +290,14 @@ export type {
 } from "./lib/rvae/train.ts";
 export { decodeWithPose, encodeStack, pixelsToShift, shiftToPixels } from "./lib/rvae/inference.ts";
 export type { DecodeRequest, Encoding } from "./lib/rvae/inference.ts";
-export { angleDelta, angleHistogram, findAnglePeaks, wrapAngle } from "./lib/rvae/angles.ts";
+export {
+  angleDelta,
+  angleHistogram,
+  describePeaks,
+  findAnglePeaks,
+  peakCountText,
+  wrapAngle,
+} from "./lib/rvae/angles.ts";
 export type { AnglePeak, AnglePeakOptions, AnglePeaks } from "./lib/rvae/angles.ts";
 export {
   decodeCheckpoint,
@@ -263,7 +305,12 @@ export {
   encodeCheckpoint,
   encodeModel,
 } from "./lib/rvae/serialize.ts";
-export type { CheckpointContext, ModelFile, TensorEntry } from "./lib/rvae/serialize.ts";
+export type {
+  CheckpointContext,
+  ModelFile,
+  TensorEntry,
+  WindowSpec,
+} from "./lib/rvae/serialize.ts";
 
 // The report (analyze's report.html)
 export { buildReportHtml, escapeHtml, svgDataUrl } from "./lib/report/report_html.ts";
@@ -297,7 +344,7 @@ export { readImage } from "./lib/io/read_image.ts";
 export { readD3Bundle } from "./lib/io/assets.ts";
 export { writeFigure } from "./lib/io/figure.ts";
 export type { NamedFigure, WriteFigureOptions } from "./lib/io/figure.ts";
-export { loadRvae, saveRvae } from "./lib/io/rvae_files.ts";
+export { loadRvae, loadRvaeFile, saveRvae } from "./lib/io/rvae_files.ts";
 export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export type { AtomicWriteOptions } from "./lib/io/atomic_write.ts";
 export { Run, sha256Hex } from "./lib/io/run.ts";
