@@ -44,3 +44,25 @@ export class UsageError extends UserError {
     this.name = "UsageError";
   }
 }
+
+/**
+ * A library option with a value it cannot take. `subject` is the option's
+ * field name (e.g. `latentDim`), since the library knows no flags; a script
+ * names its own flag instead through {@linkcode OptionError.forFlag}.
+ */
+export class OptionError extends UsageError {
+  /** The option field, e.g. `latentDim`. */
+  readonly field: string;
+
+  /** Make an error about option `field`: `message` says what it must be. */
+  constructor(field: string, message: string) {
+    super(field, message);
+    this.name = "OptionError";
+    this.field = field;
+  }
+
+  /** The same problem named by the script's flag (e.g. `--latent`). */
+  forFlag(flag: string): UsageError {
+    return new UsageError(flag, this.message);
+  }
+}

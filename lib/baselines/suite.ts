@@ -9,7 +9,7 @@
  * @module
  */
 
-import { UserError } from "../errors.ts";
+import { OptionError } from "../errors.ts";
 import { Workspace } from "../linalg/workspace.ts";
 import { type BicSweep, bicSweep, gaussianMixture, type GaussianMixtureResult } from "./gmm.ts";
 import { isomap } from "./isomap.ts";
@@ -117,7 +117,7 @@ export async function runBaselines(
   const n = x.rows;
   const classes = options.classes ?? 4;
   if (!Number.isInteger(classes) || classes < 2 || classes > n) {
-    throw new UserError("--classes", `must be a whole number from 2 to ${n}, got ${classes}`);
+    throw new OptionError("classes", `must be a whole number from 2 to ${n}, got ${classes}`);
   }
   const seed = options.seed ?? 0;
   const threads = options.threads ?? 1;
