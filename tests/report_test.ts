@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { buildReportHtml, type ExplorerData } from "../lib/report/report_html.ts";
 import { spriteSheet } from "../lib/report/sprites.ts";
+import { methodsSection, REFERENCES } from "../lib/report/methods.ts";
 import { readD3Bundle } from "../lib/io/assets.ts";
 import { decodePng, encodePng } from "../lib/formats/png.ts";
 import { Random } from "../lib/random.ts";
@@ -115,4 +116,113 @@ Deno.test({
     assert(shot.width === 1280, "screenshot taken");
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("sprites: levels quantise the grey levels (fewer distinct values, same range)", () => {
+  const data = Float32Array.from({ length: 64 }, (_, k) => k);
+  const sheet = spriteSheet({ data, count: 1, window: 8 }, { levels: 5 });
+  assertEquals([...new Set(sheet.pixels.data)].sort((a, b) => a - b), [0, 64, 128, 191, 255]);
+});
+
+/** A manifest shaped as `analyze` writes it. */
+const MANIFEST = {
+  parameters: {
+    atoms: {
+      sigma: 1.75,
+      window: 0.5,
+      neighbours: "four",
+      rowJitter: true,
+      period: 14.6,
+      pixelSizePm: 27,
+    },
+    stack: { window: 48, sublattice: "B", centring: "bilinear", normalize: "minmax" },
+    baselines: {
+      classes: 4,
+      components: 50,
+      pcaDims: 10,
+      bicMax: 10,
+      embeddings: ["tsne", "umap", "isomap", "mds"],
+    },
+    rvae: {
+      latentDim: 2,
+      encoder: "mlp",
+      decoder: "fast",
+      hiddenUnits: 128,
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 0.003,
+      validationFraction: 0.15,
+    },
+  },
+  versions: { ferrovae: "0.1.0", deno: "2.9.6", tfjs: "4.22.0" },
+  backend: "wasm",
+  seed: 7,
+};
+
+Deno.test("methods: a paragraph per stage with its parameters, versions, seed and cited DOIs", () => {
+  const methods = methodsSection(MANIFEST, { columns: 3777, vectors: 1803, windows: 1 });
+  assertEquals(methods.paragraphs.map((p) => p.stage), [
+    "Atom columns and polarisation",
+    "Sub-images",
+    "Classical baselines",
+    "Rotationally invariant VAE",
+    "Software and reproducibility",
+  ]);
+  const text = methods.paragraphs.map((p) => p.text).join(" ");
+  for (
+    const expected of [
+      "14.6 px",
+      "27 pm",
+      "3,777 columns",
+      "48 × 48",
+      "1 window)",
+      "1 epoch ",
+      "seed 7",
+      "deno 2.9.6",
+      "tfjs 4.22.0",
+      "wasm",
+    ]
+  ) {
+    assert(text.includes(expected), `methods mention ${expected}`);
+  }
+  assert(!/\b1 (epochs|windows)\b/.test(text), "singular after 1");
+  // Every citation in the text is in the list, every listed work is cited, and each has a DOI or URL.
+  const cited = new Set([...text.matchAll(/\[([a-z0-9, ]+)\]/g)].flatMap((m) => m[1].split(", ")));
+  assertEquals([...cited].sort(), methods.references.map((r) => r.key).sort());
+  for (const r of methods.references) assert(r.doi || r.url, `${r.key} has a DOI or URL`);
+  for (
+    const key of [
+      "valleti2022",
+      "kalinin2021",
+      "bepler2019",
+      "lindeberg1998",
+      "vandermaaten2008",
+      "mcinnes2018",
+      "tenenbaum2000",
+      "deleeuw2009",
+      "cichocki2009",
+    ]
+  ) {
+    assert(cited.has(key), `${key} cited`);
+  }
+  assertEquals(REFERENCES.valleti2022.doi, "10.1063/5.0105406");
+  // Stages that did not run are left out.
+  assertEquals(methodsSection({ parameters: { atoms: {} } }).paragraphs.length, 2);
+});
+
+Deno.test("report: warnings first, then the methods with numbered citations and DOI links", async () => {
+  const html = buildReportHtml({
+    title: "t",
+    summary: [["a", "b"]],
+    sections: [],
+    parameters: {},
+    warnings: [{ code: "uncalibrated", message: "the file carries no pixel size: lengths in px" }],
+    methods: methodsSection(MANIFEST),
+  }, { d3Source: await readD3Bundle() });
+  const at = (s: string) => html.indexOf(s);
+  assert(at("<code>uncalibrated</code>") > 0, "warning shown");
+  assert(at("<code>uncalibrated</code>") < at("<h2>Methods</h2>"), "warnings before the methods");
+  assert(at("<h2>Methods</h2>") < at("<h2>Summary</h2>"), "methods before the summary");
+  assert(html.includes('href="https://doi.org/10.1063/5.0105406"'), "DOI link");
+  assert(!/\[[a-z]+\d{4}/.test(html), "citation keys replaced by numbers");
 });

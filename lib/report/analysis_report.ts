@@ -10,7 +10,14 @@
 import { encodePng, type PngPixels } from "../formats/png.ts";
 import { base64 } from "../figures/svg.ts";
 import { binImage, type ImageData, percentileRange } from "../figures/image_panel.ts";
-import type { ExplorerData, ReportContent, ReportFigure, ReportSection } from "./report_html.ts";
+import type { MethodsSection } from "./methods.ts";
+import type {
+  ExplorerData,
+  ReportContent,
+  ReportFigure,
+  ReportSection,
+  ReportWarning,
+} from "./report_html.ts";
 import { spriteSheet } from "./sprites.ts";
 
 /** Title and caption of a figure the stages write, by file name (without extension). */
@@ -122,7 +129,8 @@ const CATALOG: Record<string, CatalogEntry> = {
   map_angle: {
     section: RVAE,
     title: "Angle in real space (cf. Fig. 2)",
-    caption: "Latent angle of every window at its centre: the domain pattern.",
+    caption:
+      "Encoded angle of every window at its centre, in the image's frame: the domain pattern.",
   },
   map_shift: {
     section: RVAE,
@@ -132,12 +140,12 @@ const CATALOG: Record<string, CatalogEntry> = {
   map_dx: {
     section: RVAE,
     title: "dx in real space",
-    caption: "Horizontal latent shift in pixels (colour strength) and the angle (hue).",
+    caption: "Horizontal latent shift (colour strength; pm when calibrated) and the angle (hue).",
   },
   map_dy: {
     section: RVAE,
     title: "dy in real space",
-    caption: "Vertical latent shift in pixels (colour strength) and the angle (hue).",
+    caption: "Vertical latent shift (colour strength; pm when calibrated) and the angle (hue).",
   },
   map_z1: {
     section: RVAE,
@@ -236,10 +244,12 @@ export interface ExplorerInput {
 
 /** Options of {@linkcode explorerData}. */
 export interface ExplorerOptions {
-  /** Longest side of the image thumbnail in px (default 800). */
+  /** Longest side of the image thumbnail in px (default 480: the map view is 364 px wide). */
   thumbnailSide?: number;
   /** Largest sprite tile side in px: windows are binned down to it (default 24). */
   tileSide?: number;
+  /** Grey levels of the sprite sheets (default 32; see {@linkcode spriteSheet}). */
+  spriteLevels?: number;
 }
 
 /** The latent explorer's data: sites, latents, thumbnail and sprite sheets (base64 PNG). */
@@ -248,11 +258,18 @@ export function explorerData(input: ExplorerInput, options: ExplorerOptions = {}
   const k = input.latentDim;
   const column = (j: number) =>
     Float64Array.from({ length: n }, (_, i) => input.content[i * k + j]);
-  const thumb = imageThumbnail(input.image, options.thumbnailSide ?? 800);
+  const thumb = imageThumbnail(input.image, options.thumbnailSide ?? 480);
   const w = input.windows.window;
   const bin = Math.max(1, Math.ceil(w / (options.tileSide ?? 24)));
-  const original = spriteSheet({ data: input.windows.original, count: n, window: w }, { bin });
-  const decoded = spriteSheet({ data: input.windows.decoded, count: n, window: w }, { bin });
+  const levels = options.spriteLevels ?? 32;
+  const original = spriteSheet({ data: input.windows.original, count: n, window: w }, {
+    bin,
+    levels,
+  });
+  const decoded = spriteSheet({ data: input.windows.decoded, count: n, window: w }, {
+    bin,
+    levels,
+  });
   return {
     sites: {
       x: input.x,
@@ -291,6 +308,10 @@ export interface AnalysisReportInput {
   parameters: unknown;
   /** The explorer's data, when the rVAE ran. */
   explorer?: ExplorerData;
+  /** Warnings of the run (`run.json`'s `warnings`), shown first. */
+  warnings?: readonly ReportWarning[];
+  /** The methods section ({@linkcode methodsSection} of the run's manifest). */
+  methods?: MethodsSection;
 }
 
 /** The report's content for {@linkcode buildReportHtml}. */
@@ -301,5 +322,7 @@ export function analysisReport(input: AnalysisReportInput): ReportContent {
     sections: figureSections(input.figures),
     parameters: input.parameters,
     ...(input.explorer ? { explorer: input.explorer } : {}),
+    ...(input.warnings?.length ? { warnings: input.warnings } : {}),
+    ...(input.methods ? { methods: input.methods } : {}),
   };
 }

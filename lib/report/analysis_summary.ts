@@ -13,6 +13,7 @@ import type { Image } from "../image.ts";
 import type { AnglePeaks } from "../rvae/angles.ts";
 import type { EpochRecord } from "../rvae/train.ts";
 import type { AngleAgreement } from "../score/labels.ts";
+import { plural } from "../figures/text.ts";
 
 /** Wall time of one stage. */
 export interface StageTiming {
@@ -93,7 +94,9 @@ export function analysisSummary(input: AnalysisSummaryInput): {
     const embeddings = Object.keys(input.baselines.embeddings).join(", ") || "none";
     rows.push([
       "baselines",
-      `${input.baselines.classes} classes; BIC prefers k = ${input.baselines.bic.best}; ` +
+      `${
+        plural(input.baselines.classes, "class", "classes")
+      }; BIC prefers k = ${input.baselines.bic.best}; ` +
       `embeddings: ${embeddings}`,
     ]);
   }
@@ -102,7 +105,9 @@ export function analysisSummary(input: AnalysisSummaryInput): {
     const held = last.validation ? `, held-out ${last.validation.loss.toFixed(2)}` : "";
     rows.push([
       "rVAE",
-      `${training.epochs} epochs on ${training.backend}, loss ${last.train.loss.toFixed(2)}${held}`,
+      `${plural(training.epochs, "epoch")} on ${training.backend}, loss ${
+        last.train.loss.toFixed(2)
+      }${held}`,
     ]);
   }
   if (training.peaks) {

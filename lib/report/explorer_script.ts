@@ -1,8 +1,9 @@
 /**
  * The browser side of the report's latent explorer, as text inlined into
  * `report.html` after d3. It reads the JSON in `#explorer-data` and draws
- * three linked views: encoded angle vs L1, L1 vs L2, and the real-space site
- * map. Brushing a region in any view highlights the same sites in all three;
+ * three linked views: encoded angle (degrees) vs z1, z1 vs z2, and the
+ * real-space site map (y down, equal aspect, nm when calibrated). Names as in
+ * `latents.csv`. Brushing a region in any view highlights the same sites in all three;
  * hovering a site shows its sub-image and its decoded reconstruction.
  *
  * Kept as a string because it runs in the browser, not in Deno.
@@ -104,8 +105,8 @@ export const EXPLORER_SCRIPT = String.raw`
   function show(event, i) {
     const deg = ((s.angle[i] * 180) / Math.PI).toFixed(1);
     let html = "<b>site " + i + "</b> (x " + s.x[i].toFixed(1) + ", y " + s.y[i].toFixed(1) +
-      ")<br>angle " + deg + "°, L1 " + s.z1[i].toFixed(2) +
-      (s.z2 ? ", L2 " + s.z2[i].toFixed(2) : "");
+      ")<br>angle " + deg + "°, z1 " + s.z1[i].toFixed(2) +
+      (s.z2 ? ", z2 " + s.z2[i].toFixed(2) : "");
     if (data.sprites) {
       html += '<div class="tiles"><figure>' + tile(data.sprites.original, i) +
         "<figcaption>sub-image</figcaption></figure><figure>" + tile(data.sprites.recon, i) +
@@ -129,12 +130,16 @@ export const EXPLORER_SCRIPT = String.raw`
   }
 
   const size = { w: 360, h: 320 };
-  scatter("Encoded angle vs L1", s.angle, s.z1, "angle (rad)", "L1",
-    { id: "angle-l1", size, xDomain: [0, 2 * Math.PI] });
-  if (s.z2) scatter("L1 vs L2", s.z1, s.z2, "L1", "L2", { id: "l1-l2", size });
+  const deg = Array.from(s.angle, (a) => (a * 180) / Math.PI);
+  scatter("Encoded angle vs z1", deg, s.z1, "angle (°)", "z1",
+    { id: "angle-l1", size, xDomain: [0, 360] });
+  if (s.z2) scatter("z1 vs z2", s.z1, s.z2, "z1", "z2", { id: "l1-l2", size });
   const w = data.image ? data.image.width : d3.max(s.x) + 1;
   const h = data.image ? data.image.height : d3.max(s.y) + 1;
-  const mapW = 420, mapH = Math.max(200, Math.min(520, Math.round(((mapW - 56) * h) / w) + 62));
+  // Equal aspect: one image pixel is square on screen (margins: 56 across, 62 down).
+  let plotW = 364, plotH = (plotW * h) / w;
+  if (plotH > 520) [plotW, plotH] = [(520 * w) / h, 520];
+  const mapW = Math.round(plotW) + 56, mapH = Math.round(plotH) + 62;
   scatter("Real-space sites (colour = " + (data.colourBy === "cluster" ? "GMM class" : "angle") + ")",
     s.x, s.y, "x (px)", "y (px)",
     { id: "map", size: { w: mapW, h: mapH }, xDomain: [-0.5, w - 0.5], yDomain: [-0.5, h - 0.5],

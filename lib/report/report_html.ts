@@ -7,6 +7,15 @@
  */
 
 import { EXPLORER_SCRIPT } from "./explorer_script.ts";
+import type { MethodsSection } from "./methods.ts";
+
+/** A doubt about the input or the result, as `run.json` lists it. */
+export interface ReportWarning {
+  /** Stable code, e.g. "uncalibrated". */
+  code: string;
+  /** What it means for the results, in a sentence. */
+  message: string;
+}
 
 /** One figure of the report, as SVG text. */
 export interface ReportFigure {
@@ -68,6 +77,10 @@ export interface ReportContent {
   parameters: unknown;
   /** Latent explorer data; omitted when there is no rVAE result. */
   explorer?: ExplorerData;
+  /** Warnings, shown first. */
+  warnings?: readonly ReportWarning[];
+  /** The generated methods section, shown after the warnings. */
+  methods?: MethodsSection;
 }
 
 /** Options for {@linkcode buildReportHtml}. */
@@ -121,6 +134,9 @@ table.summary td:first-child{color:#555}
 .explorer-tooltip{position:absolute;pointer-events:none;background:#fff;border:1px solid #999;border-radius:4px;padding:6px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
 .explorer-tooltip .tiles{display:flex;gap:6px;margin-top:4px}.explorer-tooltip figure{margin:0;text-align:center}
 .explorer-tooltip .tile{image-rendering:pixelated;background-repeat:no-repeat;border:1px solid #ccc}
+.warnings{border:1px solid #d9a400;background:#fff8e1;padding:8px 14px;border-radius:4px}
+.warnings li{margin:3px 0}.warnings code{color:#8a5a00}
+.methods p{max-width:900px;line-height:1.45}.methods ol{font-size:.92em;max-width:900px}
 pre.params{background:#f6f6f6;padding:10px;overflow:auto;max-height:420px;font-size:12px}
 `;
 
@@ -140,11 +156,22 @@ export function buildReportHtml(content: ReportContent, options: ReportOptions):
 <script>${options.d3Source.replaceAll("</script", "<\\/script")}</script>
 <script>${EXPLORER_SCRIPT}</script></section>`
     : "";
+  const warnings = content.warnings?.length
+    ? `<section class="warnings"><h2>${
+      content.warnings.length === 1 ? "Warning" : "Warnings"
+    }</h2><ul>` +
+      content.warnings.map((w) =>
+        `<li><code>${escapeHtml(w.code)}</code>: ${escapeHtml(w.message)}</li>`
+      ).join("") + `</ul></section>`
+    : "";
+  const methods = content.methods ? methodsHtml(content.methods) : "";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(content.title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(content.title)}</h1>
+${warnings}
+${methods}
 <section><h2>Summary</h2><table class="summary">${summary}</table></section>
 ${explorer}
 ${sections}
@@ -153,4 +180,27 @@ ${sections}
   }</pre></section>
 </body></html>
 `;
+}
+
+/** The methods paragraphs with numbered citations, and the reference list with DOI links. */
+function methodsHtml(methods: MethodsSection): string {
+  const number = new Map(methods.references.map((r, i) => [r.key, i + 1]));
+  const cite = (text: string) =>
+    escapeHtml(text).replace(/\[([a-z0-9, ]+)\]/g, (whole, keys: string) => {
+      const ns = keys.split(",").map((k) => number.get(k.trim()));
+      return ns.every((n) => n !== undefined) ? `[${ns.join(", ")}]` : whole;
+    });
+  const paragraphs = methods.paragraphs.map((p) =>
+    `<p><b>${escapeHtml(p.stage)}.</b> ${cite(p.text)}</p>`
+  ).join("");
+  const references = methods.references.map((r) => {
+    const link = r.doi
+      ? ` doi:<a href="https://doi.org/${escapeHtml(r.doi)}">${escapeHtml(r.doi)}</a>`
+      : r.url
+      ? ` <a href="${escapeHtml(r.url)}">${escapeHtml(r.url)}</a>`
+      : "";
+    return `<li>${escapeHtml(r.text)}${link}</li>`;
+  }).join("");
+  return `<section class="methods"><h2>Methods</h2>${paragraphs}<h3>References</h3>` +
+    `<ol>${references}</ol></section>`;
 }
