@@ -12,6 +12,7 @@ import { imagePanel } from "./figures/image_panel.ts";
 import { categoricalLegend } from "./figures/legends.ts";
 import { mosaicFigure } from "./figures/mosaic.ts";
 import type { Image } from "./image.ts";
+import { plural } from "./figures/text.ts";
 import type { Centres, SubImageStack } from "./stack.ts";
 
 /** Indices of `count` windows spread evenly through a stack of `total`. */
@@ -30,7 +31,9 @@ export function stackMosaicFigure(stack: SubImageStack, count = 64): string {
     height: stack.window,
   }));
   return mosaicFigure(tiles, {
-    title: `${picks.length} of ${stack.count} windows (${stack.window} x ${stack.window} px)`,
+    title: `${picks.length} of ${
+      plural(stack.count, "window")
+    } (${stack.window} × ${stack.window} px)`,
     tileLabels: stack.window >= 24 && picks.length <= 64 ? picks.map(String) : undefined,
   });
 }
