@@ -8,7 +8,6 @@
  * @module
  */
 
-import { join } from "node:path";
 import type { Image } from "../lib/image.ts";
 import { readFileChecked } from "../lib/io/atomic_write.ts";
 import { readD3Bundle } from "../lib/io/assets.ts";
@@ -70,7 +69,7 @@ export async function writeAnalysisReport(
 ): Promise<number> {
   const figures: NamedSvg[] = [];
   for (const file of run.written.filter((name) => name.endsWith(".svg"))) {
-    const bytes = await readFileChecked(join(run.outDir, file));
+    const bytes = await readFileChecked(run.path(file));
     figures.push({ name: file.slice(0, -4), svg: new TextDecoder().decode(bytes) });
   }
   const { rvae, stack } = sources;

@@ -1,14 +1,14 @@
 /**
  * What every script shares: flag parsing with commander, the contract's
- * one-line errors and exit codes, and removal of partial outputs when a run
- * fails.
+ * one-line errors and exit codes, Ctrl-C, and the removal of a run's staging
+ * folder when it fails or is interrupted (its output folder is then as it was).
  *
  * @module
  */
 
 import { Command, InvalidArgumentError, type OptionValues } from "../lib/deps.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
-import type { Run } from "../lib/io/run.ts";
+import { Run, type RunOptions } from "../lib/io/run.ts";
 
 /** Make a commander program for script `name` that never exits by itself. */
 export function program(name: string, description: string): Command {
@@ -138,15 +138,77 @@ export function parseArgs<C extends Command<unknown[], Record<string, unknown>>>
   return cmd;
 }
 
+/** Help of the `--force` flag every script with `--out` has. */
+export const FORCE_HELP = "use --out even if it is not an output folder of this script " +
+  "(files no ferrovae run wrote are kept, never deleted or overwritten)";
+
+/**
+ * Test hook, the only one: when the environment variable
+ * `FERROVAE_TEST_PAUSE_AT` names a stage and the script may read it (no task
+ * grants that; a test adds `--allow-env=FERROVAE_TEST_PAUSE_AT`), the script
+ * prints `reached <stage>` on stderr when it gets there (`<stage>#<n>`: the
+ * n-th time) and waits for a signal: SIGINT goes on as a Ctrl-C at that
+ * point, SIGKILL kills it there. Tests interrupt runs at exact points this
+ * way, without sleeping. Stages: the run's steps (`write:<file>`,
+ * `commit:staged`, `commit:aside`, `commit:swapped`; see `RunOptions.onStep`).
+ */
+const PAUSE_VARIABLE = "FERROVAE_TEST_PAUSE_AT";
+
+function pauseStage(): string | undefined {
+  const permission = { name: "env", variable: PAUSE_VARIABLE } as const;
+  if (Deno.permissions.querySync(permission).state !== "granted") return undefined;
+  return Deno.env.get(PAUSE_VARIABLE);
+}
+
+/** What {@linkcode runMain} gives a script's `main`. */
+export interface MainContext {
+  /**
+   * Start the script's run into its output folder (see {@linkcode Run}): a
+   * failure or Ctrl-C removes its staging folder, Ctrl-C stops it at its next
+   * write, and the test hook sees its steps.
+   */
+  open(options: Omit<RunOptions, "onStep" | "cancelled">): Run;
+  /** True once Ctrl-C (SIGINT) was received. */
+  interrupted(): boolean;
+}
+
 /**
  * Run a script's `main`: a {@linkcode UserError} prints one line and exits
- * with its status after the run's partial outputs are removed; anything else
- * is a bug and keeps its stack trace.
+ * with its status after the runs' staging folders are removed; anything else
+ * is a bug and keeps its stack trace. The first Ctrl-C asks the run to stop
+ * at its next write (exit status 130, the output folder as it was); a second
+ * one removes the staging folders and exits at once.
  */
-export async function runMain(main: (track: (run: Run) => void) => Promise<void>): Promise<void> {
+export async function runMain(main: (context: MainContext) => Promise<void>): Promise<void> {
   const runs: Run[] = [];
+  let interrupted = false;
+  const waiting: (() => void)[] = [];
+  const onSigint = () => {
+    if (interrupted) {
+      for (const run of runs) run.abandonSync();
+      console.error(`error: interrupted twice; stopped at once`);
+      Deno.exit(130);
+    }
+    interrupted = true;
+    for (const resume of waiting.splice(0)) resume();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  const [pauseAt, nth] = (pauseStage() ?? "").split("#");
+  let seen = 0;
+  const reach = async (stage: string) => {
+    if (stage !== pauseAt || ++seen !== Number(nth ?? 1)) return;
+    console.error(`reached ${stage}${nth ? `#${nth}` : ""}`);
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
   try {
-    await main((run) => runs.push(run));
+    await main({
+      open(options) {
+        const run = new Run({ ...options, onStep: reach, cancelled: () => interrupted });
+        runs.push(run);
+        return run;
+      },
+      interrupted: () => interrupted,
+    });
   } catch (err) {
     for (const run of runs) await run.abandon();
     if (err instanceof UserError) {
@@ -154,6 +216,8 @@ export async function runMain(main: (track: (run: Run) => void) => Promise<void>
       Deno.exit(err.exitCode);
     }
     throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
   }
 }
 

@@ -19,11 +19,11 @@ import { UserError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
 import { pixelSizeInPm } from "../lib/image.ts";
 import { parseCsv } from "../lib/io/csv.ts";
-import { Run, sha256Hex } from "../lib/io/run.ts";
+import { type Run, sha256Hex } from "../lib/io/run.ts";
 import { initBackend } from "../lib/rvae/backend.ts";
 import { disposeRvae } from "../lib/rvae/model.ts";
 import { type AngleAgreement, scoreSiteAngles, truthFromCsv } from "../lib/score.ts";
-import { intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
 import { atomsFlags, atomsStage, findAtomsOptions } from "./atoms.ts";
 import { baselinesFlags, baselinesStage } from "./baselines.ts";
 import { selectAtoms, stackFlags, stackStage } from "./stack.ts";
@@ -53,13 +53,14 @@ async function readTruthBeside(run: Run, imagePath: string) {
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const general = program(
       "analyze",
       "The whole analysis of one image: atoms, polarisation, stack, baselines, rVAE, report",
     )
       .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
       .requiredOption("--out <dir>", "output folder")
+      .option("--force", FORCE_HELP)
       .option(
         "--image-index <n>",
         "which image of a multi-image file (default: the largest)",
@@ -83,8 +84,7 @@ if (import.meta.main) {
     parseArgs(cmd);
     const flags = cmd.opts();
     const imagePath = cmd.args[0];
-    const run = new Run({ script: "analyze", outDir: flags.out });
-    track(run);
+    const run = context.open({ script: "analyze", outDir: flags.out, force: flags.force === true });
     const timings: StageTiming[] = [];
     const log = (line: string) => console.error(`analyze: ${line}`);
     async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -143,11 +143,6 @@ if (import.meta.main) {
       ...flags,
       rotations: flags.rotations === undefined ? undefined : Number(flags.rotations),
     });
-    let interrupted = false;
-    const onSigint = () => {
-      interrupted = true;
-    };
-    Deno.addSignalListener("SIGINT", onSigint);
     const trained = await stage(
       "rVAE",
       async () =>
@@ -157,15 +152,12 @@ if (import.meta.main) {
           positions,
           pixelSizeNm: pm === undefined ? undefined : pm / 1000,
           dataSha256: await sha256Hex(new Uint8Array(stack.data.buffer)),
-          shouldStop: () => interrupted,
+          shouldStop: context.interrupted,
         }),
     );
-    Deno.removeSignalListener("SIGINT", onSigint);
     if (trained.stopped) {
       disposeRvae(trained.model);
-      throw new UserError(flags.out, "interrupted; the partial outputs were removed", {
-        exitCode: 130,
-      });
+      throw run.interrupted();
     }
     log(trained.summary);
 

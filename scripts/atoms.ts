@@ -21,11 +21,12 @@ import { UserError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
 import { type Image, pixelSizeInPm } from "../lib/image.ts";
 import { writeFigure } from "../lib/io/figure.ts";
-import { Run } from "../lib/io/run.ts";
+import type { Run } from "../lib/io/run.ts";
 import type { Command, OptionValues } from "../lib/deps.ts";
 import {
   type Assert,
   choiceFlag,
+  FORCE_HELP,
   intFlag,
   numberFlag,
   parseArgs,
@@ -215,7 +216,7 @@ export function findAtomsOptions(flags: AtomsFlagValues, window: number): FindAt
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const cmd = atomsFlags(
       program(
         "atoms",
@@ -223,6 +224,7 @@ if (import.meta.main) {
       )
         .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hdf5 .hspy)")
         .requiredOption("--out <dir>", "output folder")
+        .option("--force", FORCE_HELP)
         .option(
           "--image <n>",
           "which image of a multi-image file (default: the largest)",
@@ -239,8 +241,7 @@ if (import.meta.main) {
     parseArgs(cmd);
     const [path] = cmd.processedArgs;
     const flags = cmd.opts();
-    const run = new Run({ script: "atoms", outDir: flags.out });
-    track(run);
+    const run = context.open({ script: "atoms", outDir: flags.out, force: flags.force === true });
     const bytes = await run.readInput(path);
     const image = await decodeImage(bytes, path, { index: flags.image });
     const stage = await atomsStage(run, image, {

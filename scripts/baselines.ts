@@ -31,10 +31,11 @@ import { type Command, InvalidArgumentError, type OptionValues } from "../lib/de
 import { encodeNpy } from "../lib/formats/npy.ts";
 import { type CsvColumn, formatCsv } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
-import { Run } from "../lib/io/run.ts";
+import type { Run } from "../lib/io/run.ts";
 import { readStackFile, readStackPositions, type StackFile } from "../lib/io/stack_files.ts";
 import {
   type Assert,
+  FORCE_HELP,
   intFlag,
   parseArgs,
   program,
@@ -264,19 +265,23 @@ export async function baselinesStage(
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const cmd = baselinesFlags(
       program("baselines", "Classical baselines (PCA, NMF, k-means, GMM, embeddings) on a stack")
         .argument("<stack>", "stack.npy (N x w x w)")
-        .requiredOption("--out <dir>", "output folder"),
+        .requiredOption("--out <dir>", "output folder")
+        .option("--force", FORCE_HELP),
     )
       .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
       .option("--no-figures", "skip the figures");
     parseArgs(cmd);
     const flags = cmd.opts();
     const stackPath = cmd.args[0];
-    const run = new Run({ script: "baselines", outDir: flags.out });
-    track(run);
+    const run = context.open({
+      script: "baselines",
+      outDir: flags.out,
+      force: flags.force === true,
+    });
     const started = performance.now();
     const stack = await readStackFile(run, stackPath, 4);
     const positions = await readStackPositions(stackPath, stack.count, { run });

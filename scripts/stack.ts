@@ -14,7 +14,7 @@ import { FormatError } from "../lib/errors.ts";
 import { decodeImage } from "../lib/formats/decode.ts";
 import { numericColumn, parseCsv, stringColumn } from "../lib/io/csv.ts";
 import { writeFigure } from "../lib/io/figure.ts";
-import { Run } from "../lib/io/run.ts";
+import type { Run } from "../lib/io/run.ts";
 import type { Image } from "../lib/image.ts";
 import { stackFiles } from "../lib/io/stack_files.ts";
 import {
@@ -30,6 +30,7 @@ import type { Command, OptionValues } from "../lib/deps.ts";
 import {
   type Assert,
   choiceFlag,
+  FORCE_HELP,
   intFlag,
   parseArgs,
   program,
@@ -195,19 +196,19 @@ export function stackFlags<A extends unknown[], O extends OptionValues, G extend
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const cmd = stackFlags(
       program("stack", "Cut windows centred on the atoms of one sublattice")
         .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hspy)")
         .requiredOption("--atoms <csv>", "atoms.csv with columns x,y[,sublattice]")
-        .requiredOption("--out <dir>", "output folder"),
+        .requiredOption("--out <dir>", "output folder")
+        .option("--force", FORCE_HELP),
     )
       .option("--no-figures", "skip the figures");
     parseArgs(cmd);
     const flags = cmd.opts();
     const imagePath = cmd.args[0];
-    const run = new Run({ script: "stack", outDir: flags.out });
-    track(run);
+    const run = context.open({ script: "stack", outDir: flags.out, force: flags.force === true });
     const image = await decodeImage(await run.readInput(imagePath), imagePath);
     const atomsText = new TextDecoder().decode(await run.readInput(flags.atoms));
     const centres = selectAtoms(atomsText, flags.atoms, flags.sublattice);

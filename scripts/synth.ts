@@ -9,13 +9,12 @@
 
 import { InvalidArgumentError } from "../lib/deps.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
-import { Run } from "../lib/io/run.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { synthPreviewFigure } from "../lib/synth/figure.ts";
 import { synthFiles } from "../lib/synth/files.ts";
 import { generateHaadf, type SynthResult } from "../lib/synth/generate.ts";
 import { ATOMIC_NUMBER, SYNTH_DEFAULTS, type SynthOptions } from "../lib/synth/options.ts";
-import { intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
 
 type Kind = "int" | "number" | "species";
 
@@ -79,12 +78,13 @@ function camelToFlag(key: string): string {
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const cmd = program(
       "synth",
       "Generate a synthetic HAADF-STEM image of a ferroelectric film with ground truth",
     )
       .requiredOption("--out <dir>", "output folder")
+      .option("--force", FORCE_HELP)
       .option("--seed <n>", "seed of every random choice", intFlag("--seed"), 0)
       .option("--size <px>", "image width and height in px", intFlag("--size", 16, 16384), 512)
       .option("--dislocation", "insert an edge dislocation at the film/substrate interface")
@@ -112,8 +112,7 @@ if (import.meta.main) {
       options.readNoise = 0;
     }
     const outDir = flags.out as string;
-    const run = new Run({ script: "synth", outDir });
-    track(run);
+    const run = context.open({ script: "synth", outDir, force: flags.force === true });
     const started = performance.now();
     let result: SynthResult;
     try {

@@ -8,20 +8,22 @@
  * `angle_sd`, and `x,y` when `stack.csv` sits beside the stack),
  * `history.csv`, `checkpoint.bin`, figures and `run.json`.
  *
- * A checkpoint is written after every epoch. Ctrl-C lets the current
- * checkpoint write finish and exits (status 130); `--resume` continues from
- * it to exactly the result of an uninterrupted run (same backend).
+ * A checkpoint is written after every epoch, into the run's outputs and into
+ * `.<DIR>.ferrovae-checkpoint/` beside DIR, which outlives an interrupted or
+ * killed run (DIR itself is left as it was) and is removed when a run
+ * completes. Ctrl-C lets the current checkpoint write finish and exits
+ * (status 130); `--resume` continues from the kept checkpoint (or from a
+ * complete run's `DIR/checkpoint.bin`) to exactly the result of an
+ * uninterrupted run (same backend).
  *
  * @module
  */
 
-import { join } from "node:path";
 import { FormatError, UserError } from "../lib/errors.ts";
 import { formatCsv } from "../lib/io/csv.ts";
 import { readStackFile, readStackPositions } from "../lib/io/stack_files.ts";
 import { modelFiles } from "../lib/io/rvae_files.ts";
-import { Run, sha256Hex } from "../lib/io/run.ts";
-import { readFileChecked } from "../lib/io/atomic_write.ts";
+import { type Run, sha256Hex } from "../lib/io/run.ts";
 import { BACKEND_CHOICES, type BackendChoice, initBackend } from "../lib/rvae/backend.ts";
 import {
   DECODER_KINDS,
@@ -47,6 +49,7 @@ import { type Command, type OptionValues, tf } from "../lib/deps.ts";
 import {
   type Assert,
   choiceFlag,
+  FORCE_HELP,
   intFlag,
   numberFlag,
   parseArgs,
@@ -149,6 +152,8 @@ export interface TrainStageOptions {
   progress?: ProgressReporter;
   /** Asked after every batch; true stops training after the current checkpoint. */
   shouldStop?: () => boolean;
+  /** Keep each checkpoint beside the output folder too, for `--resume` (see `Run.writeCheckpoint`). */
+  keepCheckpoints?: boolean;
 }
 
 /** What {@linkcode trainStage} trained and wrote. */
@@ -195,10 +200,9 @@ export async function trainStage(
       onNotice: (m) => progress.notice(m),
       shouldStop: () => options.shouldStop?.() ?? false,
       onCheckpoint: async (checkpoint) => {
-        await run.write(
-          CHECKPOINT,
-          encodeCheckpoint(checkpoint, { config, normalization, training, dataSha256 }),
-        );
+        const bytes = encodeCheckpoint(checkpoint, { config, normalization, training, dataSha256 });
+        if (options.keepCheckpoints) await run.writeCheckpoint(CHECKPOINT, bytes);
+        else await run.write(CHECKPOINT, bytes);
       },
     },
   });
@@ -366,11 +370,12 @@ export function trainFlags<A extends unknown[], O extends OptionValues, G extend
 }
 
 if (import.meta.main) {
-  await runMain(async (track) => {
+  await runMain(async (context) => {
     const cmd = trainFlags(
       program("train", "Train the rotationally invariant VAE on a stack of windows")
         .argument("<stack>", "stack.npy (N x w x w)")
-        .requiredOption("--out <dir>", "output folder"),
+        .requiredOption("--out <dir>", "output folder")
+        .option("--force", FORCE_HELP),
     )
       .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
       .option(
@@ -378,13 +383,15 @@ if (import.meta.main) {
         "calibration of the image, nm per pixel: adds dx_pm, dy_pm to latents.csv",
         numberFlag("--pixel-size", 1e-6, 1e6),
       )
-      .option("--resume", "continue from DIR/checkpoint.bin");
+      .option(
+        "--resume",
+        "continue from the checkpoint an interrupted run kept beside DIR, or DIR/checkpoint.bin",
+      );
     parseArgs(cmd);
     const flags = cmd.opts();
     const stackPath = cmd.args[0];
     const outDir = flags.out;
-    const run = new Run({ script: "train", outDir });
-    track(run);
+    const run = context.open({ script: "train", outDir, force: flags.force === true });
 
     const { data, count, window: size } = await readStackFile(run, stackPath);
     if (size < 4) throw new FormatError(stackPath, "windows must be at least 4 x 4 pixels");
@@ -400,18 +407,18 @@ if (import.meta.main) {
 
     let resume: TrainCheckpoint | undefined;
     if (flags.resume) {
-      const path = join(outDir, CHECKPOINT);
-      const { checkpoint, context } = decodeCheckpoint(await readFileChecked(path), path);
-      if (context.dataSha256 !== dataSha256) {
+      const { path, bytes } = await run.readCheckpoint(CHECKPOINT);
+      const { checkpoint, context: saved } = decodeCheckpoint(bytes, path);
+      if (saved.dataSha256 !== dataSha256) {
         throw new UserError(path, `was made from another stack than ${stackPath}`);
       }
-      if (JSON.stringify(context.config) !== JSON.stringify(config)) {
+      if (JSON.stringify(saved.config) !== JSON.stringify(config)) {
         throw new UserError(
           path,
           "was made with other model flags (--latent/--encoder/--decoder/...)",
         );
       }
-      const { epochs: _a, ...savedRest } = context.training;
+      const { epochs: _a, ...savedRest } = saved.training;
       const { epochs: _b, ...givenRest } = training;
       if (JSON.stringify(savedRest) !== JSON.stringify(givenRest)) {
         throw new UserError(path, "was made with other training flags (--seed/--lr/--batch/...)");
@@ -419,11 +426,6 @@ if (import.meta.main) {
       resume = checkpoint;
     }
     run.setSeed(training.seed);
-    let interrupted = false;
-    const onSigint = () => {
-      interrupted = true;
-    };
-    Deno.addSignalListener("SIGINT", onSigint);
     const stage = await trainStage(run, { data, size }, {
       config,
       training,
@@ -431,17 +433,20 @@ if (import.meta.main) {
       dataSha256,
       resume,
       pixelSizeNm: flags.pixelSize,
-      shouldStop: () => interrupted,
+      shouldStop: context.interrupted,
+      keepCheckpoints: true,
     });
-    Deno.removeSignalListener("SIGINT", onSigint);
     disposeRvae(stage.model);
+    if (stage.stopped) {
+      throw run.interrupted(
+        `after epoch ${stage.history.length}`,
+        `the checkpoint is kept in ${run.checkpointDir}; continue with the same command ` +
+          "plus --resume",
+      );
+    }
     run.setParameters({ stack: stackPath, ...stage.parameters });
     run.setExtra(stage.extra);
     await run.finish();
-    if (stage.stopped) {
-      console.error(`${stage.summary}; continue with the same command plus --resume`);
-      Deno.exit(130);
-    }
     console.log(`${stage.summary} on ${backend} -> ${outDir}`);
   });
 }

@@ -400,6 +400,7 @@ Deno.test("writeFigure writes an SVG and a 2x PNG through the run", async () => 
     const size = svgSize(svg);
     assertEquals([png.width, png.height], [2 * size.width, 2 * size.height]);
     assertEquals([...run.written], ["wheel.svg", "wheel.png"]);
+    await run.abandon();
     const bytes = await svgToPng(svg);
     assertEquals(decodePng(bytes).width, size.width);
   } finally {

@@ -1,44 +1,22 @@
 /**
  * Interruption: Ctrl-C (SIGINT) during `train` lets the checkpoint write
- * finish, exits with status 130 and `--resume` completes the run; a hard
- * kill (SIGKILL) in the middle of writes never leaves a truncated file under
- * a final name, whether the writer is a loop of large atomic writes or
- * `train` writing its checkpoints.
+ * finish, exits with status 130, leaves `--out` as it was and keeps the
+ * checkpoint beside it, from which `--resume` completes the run; a hard kill
+ * (SIGKILL) in the middle of writes never leaves a truncated file under a
+ * final name, whether the writer is a loop of large atomic writes or `train`
+ * writing its checkpoints. Children are signalled only once they say they
+ * have reached the point (the test hook of scripts/_cli.ts): no sleeps.
  */
 
 import { decodeCheckpoint } from "../lib/rvae/serialize.ts";
 import { numericColumn, parseCsv } from "../lib/io/csv.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { runDeno, taskArgs } from "./child.ts";
+import { hookedTask, startPaused } from "./paused_child.ts";
 import { FILE_BYTES, FILE_COUNT, readGeneration } from "./children/atomic_writer.ts";
 import { writeScriptInputs } from "./script_inputs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/** Start `deno <args>` in the project root without waiting for it. */
-function spawnDeno(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Wait until `path` exists; fail if `child` ends first (no time limit: a busy machine is slow). */
-async function waitFor(path: string, child: Deno.ChildProcess): Promise<void> {
-  let ended = false;
-  child.status.then(() => ended = true);
-  while (!(await Deno.stat(path).then(() => true, () => false))) {
-    assert(!ended, `the child ended before ${path} appeared`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** The first line a child prints on `stream` ("" when it closes without one). */
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -51,35 +29,42 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   return text.split("\n")[0];
 }
 
-/** Files under their final names (not the temporary `*.tmp-<pid>-<n>` of a write in flight). */
-async function finalNames(dir: string): Promise<string[]> {
+/**
+ * Names in `dir` under their final names (not the temporary `*.tmp-<pid>-<n>` of a write in
+ * flight), those starting with `prefix` when given.
+ */
+async function finalNames(dir: string, prefix = ""): Promise<string[]> {
   const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (!/\.tmp-\d+-\d+$/.test(e.name)) names.push(e.name);
+  for await (const e of Deno.readDir(dir)) {
+    if (!/\.tmp-\d+-\d+$/.test(e.name) && e.name.startsWith(prefix)) names.push(e.name);
+  }
   return names.sort();
 }
 
-Deno.test("interrupt: SIGINT during train keeps the checkpoint and exits 130; --resume finishes", async () => {
+Deno.test("interrupt: SIGINT during train keeps the checkpoint beside --out and exits 130; --resume finishes", async () => {
   const inputs = await writeScriptInputs("ferrovae_sigint_");
   const out = `${inputs.dir}/out`;
+  const kept = `${inputs.dir}/.out.ferrovae-checkpoint`;
   const train = await taskArgs("train");
   try {
-    const child = spawnDeno([...train, inputs.stack, "--out", out, "--epochs", "100000"]);
-    await waitFor(`${out}/checkpoint.bin`, child);
-    child.kill("SIGINT");
-    const { code, stderr } = await child.output();
-    const message = new TextDecoder().decode(stderr);
-    assertEquals(code, 130, message);
+    const paused = await startPaused(
+      [...await hookedTask("train"), inputs.stack, "--out", out, "--epochs", "100000"],
+      "write:checkpoint.bin",
+    );
+    paused.child.kill("SIGINT");
+    const { status, stderr: message } = await paused.end();
+    assertEquals(status.code, 130, message);
     assert(/interrupted after epoch \d+.*--resume/.test(message), message);
+    assert(message.includes(`the checkpoint is kept in ${kept}`), message);
+    // Nothing under --out: the run did not complete.
+    assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+    assertEquals(await finalNames(inputs.dir, ".out."), [".out.ferrovae-checkpoint"]);
 
-    const bytes = await Deno.readFile(`${out}/checkpoint.bin`);
+    const bytes = await Deno.readFile(`${kept}/checkpoint.bin`);
     const { checkpoint } = decodeCheckpoint(bytes, "checkpoint.bin");
     const done = checkpoint.epoch;
-    assert(done >= 1, `checkpoint after epoch ${done}`);
+    assertEquals(done, 1, "paused after the first epoch's checkpoint");
     assertEquals(checkpoint.history.length, done);
-    const manifest = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
-    assertEquals(manifest.extra.interrupted, true);
-    assert(manifest.files.includes("checkpoint.bin"), manifest.files.join(", "));
-    assertEquals(await finalNames(out), [...manifest.files].sort());
 
     const epochs = done + 2;
     const resumed = await runDeno([
@@ -101,6 +86,13 @@ Deno.test("interrupt: SIGINT during train keeps the checkpoint and exits 130; --
     assertEquals(numericColumn(latents, "angle").length, 12);
     const final = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
     assertEquals(final.parameters.resume, true);
+    assert(final.files.includes("checkpoint.bin"), final.files.join(", "));
+    assertEquals(
+      await finalNames(out),
+      [...final.files.filter((f: string) => !f.includes("/")), "model"].sort(),
+    );
+    // The kept checkpoint is gone once a run completes.
+    assertEquals(await finalNames(inputs.dir, ".out."), []);
   } finally {
     await Deno.remove(inputs.dir, { recursive: true });
   }
@@ -153,18 +145,23 @@ Deno.test("interrupt: SIGKILL in the middle of atomic writes leaves only complet
 
 Deno.test("interrupt: SIGKILL during train never leaves a torn checkpoint", async () => {
   const inputs = await writeScriptInputs("ferrovae_killtrain_");
-  const train = await taskArgs("train");
   try {
-    for (const delay of [0, 150]) {
-      const out = `${inputs.dir}/out${delay}`;
-      const child = spawnDeno([...train, inputs.stack, "--out", out, "--epochs", "100000"]);
-      await waitFor(`${out}/checkpoint.bin`, child);
-      await sleep(delay);
-      child.kill("SIGKILL");
-      await child.status;
-      const bytes = await Deno.readFile(`${out}/checkpoint.bin`);
+    // Killed right after the checkpoint of epoch 1, then of epoch 2: each time the kept
+    // checkpoint is complete and is that epoch's, and --out was never made.
+    for (const epoch of [1, 2]) {
+      const out = `${inputs.dir}/out${epoch}`;
+      const paused = await startPaused(
+        [...await hookedTask("train"), inputs.stack, "--out", out, "--epochs", "100000"],
+        `write:checkpoint.bin#${epoch}`,
+      );
+      paused.child.kill("SIGKILL");
+      assertEquals((await paused.end()).status.signal, "SIGKILL");
+      const kept = `${inputs.dir}/.out${epoch}.ferrovae-checkpoint`;
+      assertEquals(await finalNames(kept), ["checkpoint.bin"]);
+      const bytes = await Deno.readFile(`${kept}/checkpoint.bin`);
       const { checkpoint } = decodeCheckpoint(bytes, "checkpoint.bin");
-      assert(checkpoint.epoch >= 1);
+      assertEquals(checkpoint.epoch, epoch);
+      assertEquals(await Deno.stat(out).then(() => true, () => false), false);
     }
   } finally {
     await Deno.remove(inputs.dir, { recursive: true });
