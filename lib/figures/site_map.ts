@@ -198,8 +198,9 @@ export function plotAreaOf(svg: string): Rect | undefined {
 /** The image in grey, dimmed so that coloured sites stand out, stretched over `area`. */
 function backgroundSvg(image: ImageData, area: Rect): string {
   const whole = { x: 0, y: 0, width: image.width, height: image.height };
-  // Far more pixels than a 2x raster can show: block means keep the SVG small.
-  const factor = Math.floor(Math.min(image.width / (2 * area.width), image.height));
+  // Context under the sites, dimmed: one raster pixel per screen pixel is enough, and block
+  // means keep the SVG (and the report) small: a 640 px image under a 520 px map is binned 2x.
+  const factor = Math.min(Math.ceil(image.width / area.width), image.height);
   const shown = factor >= 2 ? binImage(image, whole, factor) : image;
   const box = factor >= 2
     ? {
