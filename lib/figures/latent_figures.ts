@@ -19,6 +19,7 @@ import type { ImageData } from "./image_panel.ts";
 import { mosaicFigure } from "./mosaic.ts";
 import { siteMapFigure, type SiteMapFrame, type SitePositions } from "./site_map.ts";
 import { pixelSizeInPm } from "../image.ts";
+import type { NamedFigure } from "../io/figure.ts";
 import { DEG, degrees, plural } from "./text.ts";
 
 /** The encoded latents of the windows, as `Encoding` of `lib/rvae` holds them. */
@@ -211,17 +212,9 @@ export interface LatentMapOptions {
   classes?: ArrayLike<number> | null;
 }
 
-/** One figure and the name its files take (`map_angle.svg`, …). */
-export interface NamedFigure {
-  /** File name without extension. */
-  name: string;
-  /** The SVG document. */
-  svg: string;
-}
-
 /**
  * The latents on the window centres in the image's frame (Fig. 2a-d, 6):
- * `map_angle` (hue), and `map_shift`, `map_dx`, `map_dy`, `map_z1`,
+ * as {@linkcode NamedFigure}s ready for `writeFigure`: `map_angle` (hue), and `map_shift`, `map_dx`, `map_dy`, `map_z1`,
  * `map_z2` with the angle as hue and the quantity's size as colour strength,
  * each with its colour wheel (the amplitude at the rim is the 98th
  * percentile of the size; shifts in pm when the image is calibrated, px
