@@ -21,12 +21,7 @@ export { decodeNpy, encodeNpy } from "./lib/formats/npy.ts";
 export type { NpyArray, NumericArray } from "./lib/formats/npy.ts";
 export { decodePng, encodePng } from "./lib/formats/png.ts";
 export type { PngPixels } from "./lib/formats/png.ts";
-export {
-  decodeImage,
-  detectFormat,
-  IMAGE_EXTENSIONS,
-  listImages,
-} from "./lib/formats/decode.ts";
+export { decodeImage, detectFormat, IMAGE_EXTENSIONS, listImages } from "./lib/formats/decode.ts";
 export type { ImageFormat } from "./lib/formats/decode.ts";
 export { decodeDm, listDmImages } from "./lib/formats/dm.ts";
 export { decodeTiff, listTiffImages } from "./lib/formats/tiff.ts";
@@ -35,17 +30,8 @@ export type { TiffWriteOptions } from "./lib/formats/tiff_write.ts";
 export { decodeHdf5, listHdf5Images } from "./lib/formats/hdf5.ts";
 export type { Hdf5Options } from "./lib/formats/hdf5.ts";
 export { MAX_IMAGE_PIXELS } from "./lib/formats/samples.ts";
-export type {
-  AxisCalibration,
-  DecodeOptions,
-  ImageEntry,
-} from "./lib/formats/samples.ts";
-export {
-  formatCsv,
-  numericColumn,
-  parseCsv,
-  stringColumn,
-} from "./lib/io/csv.ts";
+export type { AxisCalibration, DecodeOptions, ImageEntry } from "./lib/formats/samples.ts";
+export { formatCsv, numericColumn, parseCsv, stringColumn } from "./lib/io/csv.ts";
 export type { CsvColumn, CsvTable, FormatCsvOptions } from "./lib/io/csv.ts";
 
 // Figures (pure: data in, SVG strings out; rasterising needs no permissions)
@@ -57,17 +43,8 @@ export {
   oklabToRgb,
   rgbToOklab,
 } from "./lib/figures/color.ts";
-export type {
-  AmplitudePhaseOptions,
-  Colormap,
-  ColormapName,
-  Rgb,
-} from "./lib/figures/color.ts";
-export {
-  imagePanel,
-  imageToRgba,
-  percentileRange,
-} from "./lib/figures/image_panel.ts";
+export type { AmplitudePhaseOptions, Colormap, ColormapName, Rgb } from "./lib/figures/color.ts";
+export { imagePanel, imageToRgba, percentileRange } from "./lib/figures/image_panel.ts";
 export type {
   ImageData,
   ImageFrame,
@@ -75,11 +52,7 @@ export type {
   ImageToRgbaOptions,
   Layer,
 } from "./lib/figures/image_panel.ts";
-export {
-  arrowsLayer,
-  categoryLegend,
-  pointsLayer,
-} from "./lib/figures/layers.ts";
+export { arrowsLayer, categoryLegend, pointsLayer } from "./lib/figures/layers.ts";
 export type {
   ArrowsOptions,
   MarkColorOptions,
@@ -103,11 +76,7 @@ export type {
 } from "./lib/figures/charts.ts";
 export { mosaicFigure, tilesFromStack } from "./lib/figures/mosaic.ts";
 export type { MosaicOptions } from "./lib/figures/mosaic.ts";
-export {
-  categoricalLegend,
-  colorBar,
-  colorWheelSvg,
-} from "./lib/figures/legends.ts";
+export { categoricalLegend, colorBar, colorWheelSvg } from "./lib/figures/legends.ts";
 export type {
   ColorBarOptions,
   ColorWheelOptions,
@@ -119,24 +88,10 @@ export type { ScaleBar, ScaleBarOptions } from "./lib/figures/scale_bar.ts";
 export { figureGrid } from "./lib/figures/layout.ts";
 export type { FigureGridOptions } from "./lib/figures/layout.ts";
 export { svgDocument, svgSize, svgText } from "./lib/figures/svg.ts";
-export type {
-  Rect,
-  RgbaPixels,
-  SvgDocumentOptions,
-  TextOptions,
-} from "./lib/figures/svg.ts";
-export {
-  svgContentBox,
-  svgOverflows,
-  svgToPng,
-  svgToRgba,
-} from "./lib/figures/raster.ts";
+export type { Rect, RgbaPixels, SvgDocumentOptions, TextOptions } from "./lib/figures/svg.ts";
+export { svgContentBox, svgOverflows, svgToPng, svgToRgba } from "./lib/figures/raster.ts";
 export type { RasterOptions, SvgOverflow } from "./lib/figures/raster.ts";
-export {
-  plotAreaOf,
-  siteMapArea,
-  siteMapFigure,
-} from "./lib/figures/site_map.ts";
+export { plotAreaOf, siteMapArea, siteMapFigure } from "./lib/figures/site_map.ts";
 export type {
   SiteMapFrame,
   SiteMapLayout,
@@ -152,18 +107,8 @@ export {
   latentScatterFigure,
   manifoldGrid,
 } from "./lib/figures/latent_figures.ts";
-export type {
-  LatentMapOptions,
-  LatentValues,
-  ManifoldGrid,
-} from "./lib/figures/latent_figures.ts";
-export {
-  degrees,
-  lengthUnit,
-  plural,
-  smallLength,
-  VOCABULARY,
-} from "./lib/figures/text.ts";
+export type { LatentMapOptions, LatentValues, ManifoldGrid } from "./lib/figures/latent_figures.ts";
+export { degrees, lengthUnit, plural, smallLength, VOCABULARY } from "./lib/figures/text.ts";
 export type { LengthUnit } from "./lib/figures/text.ts";
 export {
   encodeHspy,
@@ -187,21 +132,10 @@ export type {
 } from "./lib/formats/hspy_write.ts";
 
 // Synthetic data with ground truth, and scores against it
-export {
-  generateHaadf,
-  SUBLATTICE_A,
-  SUBLATTICE_B,
-} from "./lib/synth/generate.ts";
-export type {
-  SynthMeta,
-  SynthResult,
-  SynthTruth,
-} from "./lib/synth/generate.ts";
+export { generateHaadf, SUBLATTICE_A, SUBLATTICE_B } from "./lib/synth/generate.ts";
+export type { SynthMeta, SynthResult, SynthTruth } from "./lib/synth/generate.ts";
 export { resolveSynthOptions, SYNTH_DEFAULTS } from "./lib/synth/options.ts";
-export type {
-  ResolvedSynthOptions,
-  SynthOptions,
-} from "./lib/synth/options.ts";
+export type { ResolvedSynthOptions, SynthOptions } from "./lib/synth/options.ts";
 export { synthFiles } from "./lib/synth/files.ts";
 export { synthPreviewFigure, variantMap } from "./lib/synth/figure.ts";
 export type { CropBox } from "./lib/synth/figure.ts";
@@ -229,27 +163,12 @@ export type {
 
 // Atom columns, sublattices and polarisation
 export { findAtoms } from "./lib/atoms/find_atoms.ts";
-export {
-  columnsPerCell,
-  nearestNeighbourDistance,
-} from "./lib/atoms/column_geometry.ts";
-export type {
-  AtomColumns,
-  AtomResult,
-  FindAtomsOptions,
-} from "./lib/atoms/find_atoms.ts";
+export { columnsPerCell, nearestNeighbourDistance } from "./lib/atoms/column_geometry.ts";
+export type { AtomColumns, AtomResult, FindAtomsOptions } from "./lib/atoms/find_atoms.ts";
 export { estimateLattice, reduceBasis } from "./lib/atoms/spacing.ts";
-export type {
-  BraggPeak,
-  LatticeEstimate,
-  LatticeOptions,
-} from "./lib/atoms/spacing.ts";
+export type { BraggPeak, LatticeEstimate, LatticeOptions } from "./lib/atoms/spacing.ts";
 export { findPeaks } from "./lib/atoms/detect.ts";
-export type {
-  FindPeaksOptions,
-  PeakDetection,
-  Peaks,
-} from "./lib/atoms/detect.ts";
+export type { FindPeaksOptions, PeakDetection, Peaks } from "./lib/atoms/detect.ts";
 export type { Grid } from "./lib/atoms/filters.ts";
 export {
   fitColumns,
@@ -266,10 +185,7 @@ export type {
 } from "./lib/atoms/refine.ts";
 export type { GaussianParams } from "./lib/atoms/gaussian_fit.ts";
 export { assignSublattices } from "./lib/atoms/sublattice.ts";
-export type {
-  SublatticeOptions,
-  SublatticeRule,
-} from "./lib/atoms/sublattice.ts";
+export type { SublatticeOptions, SublatticeRule } from "./lib/atoms/sublattice.ts";
 export { computePolarization } from "./lib/atoms/polarization.ts";
 export type {
   NeighbourRule,
@@ -288,13 +204,7 @@ export type { PolarizationMapOptions } from "./lib/atoms/figures.ts";
 
 // Sub-image stacks and the classical baselines
 export { CENTRINGS, extractStack, NORMALIZATIONS } from "./lib/stack.ts";
-export type {
-  Centres,
-  Centring,
-  Normalization,
-  StackOptions,
-  SubImageStack,
-} from "./lib/stack.ts";
+export type { Centres, Centring, Normalization, StackOptions, SubImageStack } from "./lib/stack.ts";
 export { stackMosaicFigure, stackOverviewFigure } from "./lib/stack_figures.ts";
 export type { Matrix } from "./lib/baselines/matrix.ts";
 export { pca } from "./lib/baselines/pca.ts";
@@ -326,11 +236,7 @@ export type { Task, TaskName } from "./lib/baselines/pool.ts";
 export { gaussianBlobs, swissRoll } from "./lib/baselines/synthetic.ts";
 export type { BlobOptions } from "./lib/baselines/synthetic.ts";
 export { EMBEDDINGS, runBaselines } from "./lib/baselines/suite.ts";
-export type {
-  BaselineOptions,
-  BaselineResults,
-  EmbeddingName,
-} from "./lib/baselines/suite.ts";
+export type { BaselineOptions, BaselineResults, EmbeddingName } from "./lib/baselines/suite.ts";
 export {
   bicFigure,
   clusterMapFigure,
@@ -347,13 +253,7 @@ export type { WasmMatrix, WorkspaceOptions } from "./lib/linalg/workspace.ts";
 // rVAE (call initBackend() first; see lib/rvae/)
 export { BACKEND_CHOICES, initBackend } from "./lib/rvae/backend.ts";
 export type { BackendChoice, BackendOptions } from "./lib/rvae/backend.ts";
-export type {
-  Scalar,
-  Tensor,
-  Tensor2D,
-  Tensor3D,
-  Variable,
-} from "./lib/deps.ts";
+export type { Scalar, Tensor, Tensor2D, Tensor3D, Variable } from "./lib/deps.ts";
 export { sampleBilinear } from "./lib/rvae/kernels/bilinear.ts";
 export type { Padding } from "./lib/rvae/kernels/bilinear.ts";
 export { adamUpdate } from "./lib/rvae/kernels/adam.ts";
@@ -378,19 +278,8 @@ export type {
   RvaeConfig,
   TrainOptions,
 } from "./lib/rvae/config.ts";
-export {
-  assignParams,
-  createRvae,
-  disposeRvae,
-  modelParams,
-  rvaeLoss,
-} from "./lib/rvae/model.ts";
-export type {
-  CreateRvaeOptions,
-  LossTerms,
-  Rvae,
-  StepSchedule,
-} from "./lib/rvae/model.ts";
+export { assignParams, createRvae, disposeRvae, modelParams, rvaeLoss } from "./lib/rvae/model.ts";
+export type { CreateRvaeOptions, LossTerms, Rvae, StepSchedule } from "./lib/rvae/model.ts";
 export type { Variables } from "./lib/rvae/networks.ts";
 export type { ParamArrays } from "./lib/rvae/params.ts";
 export { stackNormalization } from "./lib/rvae/normalize.ts";
@@ -411,17 +300,9 @@ export type {
   ScheduleStep,
 } from "./lib/rvae/schedule.ts";
 export { trainRestarts } from "./lib/rvae/restarts.ts";
-export type {
-  RestartOptions,
-  RestartResult,
-  RestartRun,
-} from "./lib/rvae/restarts.ts";
+export type { RestartOptions, RestartResult, RestartRun } from "./lib/rvae/restarts.ts";
 export { chooseWindow, DEFAULT_WINDOW_CELLS } from "./lib/rvae/window.ts";
-export type {
-  RvaeWarning,
-  WindowChoice,
-  WindowOptions,
-} from "./lib/rvae/window.ts";
+export type { RvaeWarning, WindowChoice, WindowOptions } from "./lib/rvae/window.ts";
 export {
   checkModelApplies,
   combineStacks,
@@ -434,10 +315,7 @@ export type {
   LatentColumnOptions,
   WindowStack,
 } from "./lib/rvae/encode.ts";
-export {
-  circularCorrelation,
-  compareWithPolarization,
-} from "./lib/rvae/polarization_check.ts";
+export { circularCorrelation, compareWithPolarization } from "./lib/rvae/polarization_check.ts";
 export type {
   AngleRelation,
   PolarizationCheckOptions,
@@ -451,12 +329,7 @@ export type {
   TrainHooks,
   TrainResult,
 } from "./lib/rvae/train.ts";
-export {
-  decodeWithPose,
-  encodeStack,
-  pixelsToShift,
-  shiftToPixels,
-} from "./lib/rvae/inference.ts";
+export { decodeWithPose, encodeStack, pixelsToShift, shiftToPixels } from "./lib/rvae/inference.ts";
 export type { DecodeRequest, Encoding } from "./lib/rvae/inference.ts";
 export {
   angleDelta,
@@ -466,11 +339,7 @@ export {
   peakCountText,
   wrapAngle,
 } from "./lib/rvae/angles.ts";
-export type {
-  AnglePeak,
-  AnglePeakOptions,
-  AnglePeaks,
-} from "./lib/rvae/angles.ts";
+export type { AnglePeak, AnglePeakOptions, AnglePeaks } from "./lib/rvae/angles.ts";
 export {
   decodeCheckpoint,
   decodeModel,
@@ -485,11 +354,7 @@ export type {
 } from "./lib/rvae/serialize.ts";
 
 // The report (analyze's report.html)
-export {
-  buildReportHtml,
-  escapeHtml,
-  svgDataUrl,
-} from "./lib/report/report_html.ts";
+export { buildReportHtml, escapeHtml, svgDataUrl } from "./lib/report/report_html.ts";
 export type {
   ExplorerData,
   ExplorerSites,
@@ -521,10 +386,7 @@ export type {
   NamedSvg,
 } from "./lib/report/analysis_report.ts";
 export { analysisSummary } from "./lib/report/analysis_summary.ts";
-export type {
-  AnalysisSummaryInput,
-  StageTiming,
-} from "./lib/report/analysis_summary.ts";
+export type { AnalysisSummaryInput, StageTiming } from "./lib/report/analysis_summary.ts";
 
 // Files
 export { readImage } from "./lib/io/read_image.ts";
@@ -532,17 +394,9 @@ export { readD3Bundle } from "./lib/io/assets.ts";
 export { writeFigure } from "./lib/io/figure.ts";
 export type { NamedFigure, WriteFigureOptions } from "./lib/io/figure.ts";
 export { loadRvae, loadRvaeFile, saveRvae } from "./lib/io/rvae_files.ts";
-export {
-  ensureDir,
-  readFileChecked,
-  writeFileAtomic,
-} from "./lib/io/atomic_write.ts";
+export { ensureDir, readFileChecked, writeFileAtomic } from "./lib/io/atomic_write.ts";
 export type { AtomicWriteOptions } from "./lib/io/atomic_write.ts";
 export { Run, RunInterrupted, sha256Hex } from "./lib/io/run.ts";
-export {
-  readStackFile,
-  readStackPositions,
-  stackFiles,
-} from "./lib/io/stack_files.ts";
+export { readStackFile, readStackPositions, stackFiles } from "./lib/io/stack_files.ts";
 export type { StackFile } from "./lib/io/stack_files.ts";
 export type { RunManifest, RunOptions } from "./lib/io/run.ts";
