@@ -10,11 +10,18 @@
 import { formatCsv } from "../io/csv.ts";
 import type { AtomColumns } from "./find_atoms.ts";
 import type { Polarization } from "./polarization.ts";
+import type { TrustReport } from "./trust.ts";
 import { A } from "./sublattice.ts";
 
-/** `atoms.csv`: x, y, sublattice, intensity, then the fit's details. */
-export function atomsCsv(columns: AtomColumns): string {
+/**
+ * `atoms.csv`: x, y, sublattice, intensity, then the fit's details; with a
+ * trust report, `x_err, y_err` (standard errors of the position, px) last.
+ */
+export function atomsCsv(columns: AtomColumns, trust?: TrustReport): string {
   const n = columns.x.length;
+  const extra: Record<string, Float64Array> = trust
+    ? { x_err: trust.positions.xErr, y_err: trust.positions.yErr }
+    : {};
   return formatCsv({
     x: columns.x,
     y: columns.y,
@@ -27,6 +34,7 @@ export function atomsCsv(columns: AtomColumns): string {
     fit_ok: Array.from({ length: n }, (_, k) => columns.fitOk[k]),
     com_x: columns.comX,
     com_y: columns.comY,
+    ...extra,
   });
 }
 
@@ -36,28 +44,111 @@ export function atomsCsv(columns: AtomColumns): string {
  * in atoms.csv (`atom`, from 0) and its status; `_pm` columns when
  * `pixelPm` (picometres per pixel) is given.
  */
-export function polarizationCsv(p: Polarization, pixelPm?: number): string {
+export function polarizationCsv(p: Polarization, pixelPm?: number, trust?: TrustReport): string {
+  const v = trust?.vectors;
   const columns: Record<string, ArrayLike<number> | ArrayLike<string>> = {
     x: p.x,
     y: p.y,
-    px: p.px,
-    py: p.py,
-    magnitude: p.magnitude,
-    angle: p.angle,
+    px: v ? v.px : p.px,
+    py: v ? v.py : p.py,
+    magnitude: v ? v.magnitude : p.magnitude,
+    angle: v ? v.angle : p.angle,
     lattice_a: p.latticeA,
     lattice_b: p.latticeB,
   };
   if (pixelPm !== undefined) {
     const pm = (a: Float64Array) => Float64Array.from(a, (v) => v * pixelPm);
     Object.assign(columns, {
-      px_pm: pm(p.px),
-      py_pm: pm(p.py),
-      magnitude_pm: pm(p.magnitude),
+      px_pm: pm(v ? v.px : p.px),
+      py_pm: pm(v ? v.py : p.py),
+      magnitude_pm: pm(v ? v.magnitude : p.magnitude),
       lattice_a_pm: pm(p.latticeA),
       lattice_b_pm: pm(p.latticeB),
     });
   }
   columns.atom = p.column;
   columns.status = p.status;
+  if (v && trust) {
+    columns.px_raw = v.pxRaw;
+    columns.py_raw = v.pyRaw;
+    columns.p_err = v.pErr;
+    if (pixelPm !== undefined) columns.p_err_pm = Float64Array.from(v.pErr, (e) => e * pixelPm);
+    columns.significant = v.significant;
+    if (trust.averaged.spec.kind !== "none") {
+      columns.px_avg = trust.averaged.px;
+      columns.py_avg = trust.averaged.py;
+      columns.p_avg_err = trust.averaged.pErr;
+      columns.avg_count = trust.averaged.count;
+    }
+  }
+  return formatCsv(columns);
+}
+
+/**
+ * `domains.csv`: one row per B site, `x,y,domain,variant,significant`
+ * (domain and variant -1 where there is none: not significant, or classes
+ * not spatially coherent), then `wall` (1 for a site with a neighbour in
+ * another domain) and `class` (the direction class, even when incoherent).
+ *
+ * @example
+ * ```ts
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { assessPolarization } from "./trust.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const atoms = findAtoms(image);
+ * console.log(domainsCsv(atoms.polarization, assessPolarization(image, atoms)).split("\n")[0]);
+ * ```
+ */
+export function domainsCsv(p: Polarization, trust: TrustReport): string {
+  const d = trust.domains;
+  return formatCsv({
+    x: p.x,
+    y: p.y,
+    domain: d.domain,
+    variant: d.variant,
+    significant: trust.vectors.significant,
+    wall: d.wall,
+    class: d.cls,
+  });
+}
+
+/**
+ * `lattice.csv`: one row per A column with its local lattice: `x,y`,
+ * parameters `a,b` along the two lattice directions (px; `a_pm,b_pm` when
+ * calibrated), `ratio` (b/a), `rotation_deg` and `strain_a, strain_b`
+ * against the reference region or the image median; `atom` is the row in
+ * atoms.csv. Empty (header only) when no lattice could be measured.
+ *
+ * @example
+ * ```ts
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { assessPolarization } from "./trust.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const trust = assessPolarization(image, findAtoms(image));
+ * console.log(latticeCsv(trust, 27).split("\n")[0]);
+ * ```
+ */
+export function latticeCsv(trust: TrustReport, pixelPm?: number): string {
+  const l = trust.lattice;
+  const empty = new Float64Array(0);
+  const columns: Record<string, ArrayLike<number>> = {
+    x: l?.x ?? empty,
+    y: l?.y ?? empty,
+    a: l?.a ?? empty,
+    b: l?.b ?? empty,
+  };
+  if (pixelPm !== undefined) {
+    columns.a_pm = Float64Array.from(l?.a ?? empty, (v) => v * pixelPm);
+    columns.b_pm = Float64Array.from(l?.b ?? empty, (v) => v * pixelPm);
+  }
+  Object.assign(columns, {
+    ratio: l?.ratio ?? empty,
+    rotation_deg: l?.rotationDeg ?? empty,
+    strain_a: l?.strainA ?? empty,
+    strain_b: l?.strainB ?? empty,
+    atom: l?.column ?? new Int32Array(0),
+  });
   return formatCsv(columns);
 }

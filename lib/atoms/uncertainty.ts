@@ -75,7 +75,8 @@ export interface PositionUncertainty {
   noise: NoiseModel;
   /**
    * Scan noise shared by columns on the same image rows, px per axis (its
-   * variance is included in `xErr`, `yErr`); zero when not measured.
+   * variance is included in `xErr`, `yErr`): residual row jitter along x,
+   * at most the jitter the correction found; zero when not measured.
    */
   rowNoise: RowNoise;
   /** The errors from the pixel noise alone (without `rowNoise`), px. */
@@ -103,6 +104,8 @@ export interface RowNoise {
   span: number;
   /** Pairs of columns it was measured on. */
   pairs: number;
+  /** As measured, before the limits `positionUncertainty` applies (x at most the row jitter found; y not counted). */
+  measured?: { x: number; y: number };
 }
 
 /**
@@ -244,9 +247,21 @@ export function positionUncertainty(
   }
   const pixelXErr = Float64Array.from(xErr);
   const pixelYErr = Float64Array.from(yErr);
-  const rows = options.sublattice
+  const measured = options.sublattice
     ? rowNoise(columns, options.sublattice)
     : { x: 0, y: 0, span: 1, pairs: 0 };
+  // Counted: what is left of the row jitter, along x, at most the jitter the
+  // correction found. Films are layered along the rows, and a layer's own
+  // structure correlates along a row much as scan noise does: what exceeds
+  // the jitter, and anything along y, is left to the cell-to-cell scatter
+  // (`neighbourScatter`) rather than called noise.
+  const jitterRms = Math.sqrt(shift.reduce((s, v) => s + v * v, 0) / Math.max(shift.length, 1));
+  const rows: RowNoise = {
+    ...measured,
+    x: Math.min(measured.x, jitterRms),
+    y: 0,
+    measured: { x: measured.x, y: measured.y },
+  };
   for (let k = 0; k < n; k++) {
     xErr[k] = Math.hypot(xErr[k], rows.x);
     yErr[k] = Math.hypot(yErr[k], rows.y);
@@ -346,8 +361,7 @@ export function rowNoise(
       const pl = partners[l];
       if (l === m || !pl || Math.abs(ys(l) - ys(m)) > 0.5 * span) continue;
       if (Math.abs(cx[l]) > 5 * scaleX || Math.abs(cy[l]) > 5 * scaleY) continue;
-      const setL = [l, pl[0], pl[1]];
-      if (setL.some((v) => setM.includes(v))) continue;
+      if ([l, pl[0], pl[1]].some((v) => setM.includes(v))) continue;
       const d = Math.abs(xs(l) - xs(m));
       if (d < bestD) [bestD, partner] = [d, l];
     }
@@ -357,7 +371,9 @@ export function rowNoise(
     const ya = setM.map(ys);
     const yb = [partner, pl[0], pl[1]].map(ys);
     let f = 0;
-    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) f += wa[a] * wa[b] * rho(ya[a] - yb[b]);
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) f += wa[a] * wa[b] * rho(ya[a] - yb[b]);
+    }
     sxx += f * cx[m] * cx[partner];
     syy += f * cy[m] * cy[partner];
     ff += f * f;
@@ -415,36 +431,61 @@ export function polarizationUncertainty(
   const pErr = new Float64Array(nb).fill(NaN);
   const significant = new Uint8Array(nb);
   const want = polarization.rule === "four" ? 4 : 2;
-  const rows = errors.rowNoise;
-  const span = rows.span;
   for (let j = 0; j < nb; j++) {
     if (!Number.isFinite(polarization.px[j])) continue;
-    const b = polarization.column[j];
-    const members = [b];
-    for (let m = 0; m < want; m++) members.push(polarization.neighbours[4 * j + m]);
-    const weights = members.map((_, m) => (m === 0 ? 1 : -1 / want));
-    // Pixel noise: independent between columns. Row noise: shared by columns
-    // on nearly the same rows (two A neighbours of a B column often are).
-    let vx = 0;
-    let vy = 0;
-    let shared = 0;
-    for (let m = 0; m < members.length; m++) {
-      const c = members[m];
-      vx += weights[m] ** 2 * errors.pixelXErr[c] ** 2;
-      vy += weights[m] ** 2 * errors.pixelYErr[c] ** 2;
-      for (let q = 0; q < members.length; q++) {
-        const dy = errors.y[c] - errors.y[members[q]];
-        shared += weights[m] * weights[q] * Math.exp(-(dy * dy) / (4 * span * span));
-      }
+    const members = [polarization.column[j]];
+    const weights = [1];
+    for (let m = 0; m < want; m++) {
+      members.push(polarization.neighbours[4 * j + m]);
+      weights.push(-1 / want);
     }
-    vx += rows.x ** 2 * shared;
-    vy += rows.y ** 2 * shared;
+    const [vx, vy] = combinationVariance(members, weights, errors);
     pxErr[j] = Math.sqrt(vx);
     pyErr[j] = Math.sqrt(vy);
     pErr[j] = Math.sqrt(0.5 * (vx + vy));
     significant[j] = polarization.magnitude[j] > threshold * pErr[j] ? 1 : 0;
   }
   return { pxErr, pyErr, pErr, significant, threshold };
+}
+
+/**
+ * Variances (x, y), px², of Σ weights[m] · position of column members[m]:
+ * pixel noise independent between columns, row noise shared by columns on
+ * nearly the same rows (two A neighbours of a B column often are). Used for
+ * polarisation vectors and their averages.
+ *
+ * @example
+ * ```ts
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
+ * const r = findAtoms(image);
+ * const errors = positionUncertainty(image, r.columns, { radius: r.windowRadius });
+ * const [vx] = combinationVariance([0, 1], [1, -1], errors); // the difference of two columns
+ * console.log(Math.sqrt(vx));
+ * ```
+ */
+export function combinationVariance(
+  members: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  errors: PositionUncertainty,
+): [number, number] {
+  const rows = errors.rowNoise;
+  const span = rows.span;
+  let vx = 0;
+  let vy = 0;
+  let shared = 0;
+  for (let m = 0; m < members.length; m++) {
+    const c = members[m];
+    vx += weights[m] ** 2 * errors.pixelXErr[c] ** 2;
+    vy += weights[m] ** 2 * errors.pixelYErr[c] ** 2;
+    if (rows.x === 0 && rows.y === 0) continue;
+    for (let q = 0; q < members.length; q++) {
+      const dy = errors.y[c] - errors.y[members[q]];
+      shared += weights[m] * weights[q] * Math.exp(-(dy * dy) / (4 * span * span));
+    }
+  }
+  return [vx + rows.x ** 2 * shared, vy + rows.y ** 2 * shared];
 }
 
 /**

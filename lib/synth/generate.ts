@@ -14,7 +14,7 @@ import { VERSION } from "../version.ts";
 import { stripeLayout, variantAngle } from "./domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
 import type { SynthOptions } from "./options.ts";
-import { addBackground, detect, drawColumns, probeComponents } from "./render.ts";
+import { addBackground, type ColumnList, detect, drawColumns, probeComponents } from "./render.ts";
 import { drawScan, sampleToImage } from "./scan.ts";
 import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
 
@@ -85,6 +85,35 @@ export interface SynthResult {
    * at x + rowJitter[y].
    */
   rowJitter: Float64Array;
+}
+
+/**
+ * The columns as drawn: as they are, or, with a mistilt, each as three
+ * equal parts along the tilt, 0, 1 and 2 × s(w) from its position (see
+ * `SynthOptions.mistilt`).
+ */
+function tiltedColumns(
+  crystal: { x: Float64Array; y: Float64Array },
+  weight: Float64Array,
+  o: ResolvedSynthOptions,
+): ColumnList {
+  if (!o.mistilt) return { x: crystal.x, y: crystal.y, weight };
+  const n = weight.length;
+  const angle = ((o.mistiltAngle ?? 0) * Math.PI) / 180;
+  const w0 = o.mistiltSaturation ?? 0.1;
+  const full = 1 - Math.exp(-1 / w0);
+  const x = new Float64Array(3 * n);
+  const y = new Float64Array(3 * n);
+  const parts = new Float64Array(3 * n);
+  for (let k = 0; k < n; k++) {
+    const s = (o.mistilt * (1 - Math.exp(-weight[k] / w0))) / full;
+    for (let m = 0; m < 3; m++) {
+      x[3 * k + m] = crystal.x[k] + m * s * Math.cos(angle);
+      y[3 * k + m] = crystal.y[k] + m * s * Math.sin(angle);
+      parts[3 * k + m] = weight[k] / 3;
+    }
+  }
+  return { x, y, weight: parts };
 }
 
 function zPower(species: string, n: number): number {
@@ -192,7 +221,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
 
   const scan = drawScan(scanRandom, { ...o, width, height });
   const expected = new Float64Array(width * height);
-  drawColumns(expected, scan, { x: crystal.x, y: crystal.y, weight }, components);
+  drawColumns(expected, scan, tiltedColumns(crystal, weight, o), components);
   addBackground(expected, { width, height }, backgroundRandom, {
     level: o.background,
     variation: o.backgroundVariation,

@@ -124,13 +124,48 @@ export interface SynthOptions {
   background?: number;
   /** Relative amplitude of the slow background variation. Default 0.3. */
   backgroundVariation?: number;
+  /**
+   * Specimen mistilt, as the apparent shift in px of an isolated film A
+   * column (weight 1). Default 0: none. A column tilted off the beam is
+   * seen as a short streak: each column of weight w (∑Zⁿ relative to a film
+   * A column) is drawn as three equal parts at 0, 1 and 2 × s(w) along
+   * `mistiltAngle`, so its centroid moves by
+   * s(w) = mistilt · (1 − e^(−w/w₀)) / (1 − e^(−1/w₀)), w₀ =
+   * `mistiltSaturation`, and it is elongated along that direction (variance
+   * + ⅔ s(w)²). The shift grows with the column's intensity and saturates
+   * (the probe channels along heavy and medium columns alike), so columns
+   * of different weight move by different amounts: a non-polar crystal
+   * shows a nearly uniform apparent polarisation, B minus A. This is a
+   * phenomenological model of the effect multislice simulations and
+   * experiments show, not a channelling calculation. The truth keeps the
+   * columns' real positions.
+   */
+  mistilt?: number;
+  /** Direction of the mistilt's apparent shift, degrees, image frame (atan2, y down). Default 0. */
+  mistiltAngle?: number;
+  /** Saturation weight w₀ of the mistilt shift (see `mistilt`). Default 0.1. */
+  mistiltSaturation?: number;
 }
 
-/** Options with every default applied. */
-export type ResolvedSynthOptions = Required<SynthOptions>;
+/** The mistilt options: present in resolved options (and meta.json) only when `mistilt` is not 0. */
+export type MistiltKey = "mistilt" | "mistiltAngle" | "mistiltSaturation";
+
+/** Options with every default applied (the mistilt ones only when a mistilt is asked for). */
+export type ResolvedSynthOptions =
+  & Required<Omit<SynthOptions, MistiltKey>>
+  & Pick<SynthOptions, MistiltKey>;
+
+/** Defaults of the mistilt options, used when `mistilt` is not 0. */
+export const MISTILT_DEFAULTS: Readonly<Required<Pick<SynthOptions, MistiltKey>>> = {
+  mistilt: 0,
+  mistiltAngle: 0,
+  mistiltSaturation: 0.1,
+};
 
 /** The defaults, as documented on {@linkcode SynthOptions}. */
-export const SYNTH_DEFAULTS: Readonly<Omit<ResolvedSynthOptions, "spacing" | "dislocationX">> = {
+export const SYNTH_DEFAULTS: Readonly<
+  Omit<ResolvedSynthOptions, "spacing" | "dislocationX" | MistiltKey>
+> = {
   seed: 0,
   width: 512,
   height: 512,
@@ -175,6 +210,9 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
     Object.entries(options).filter(([, v]) => v !== undefined),
   ) as SynthOptions;
   const o = { ...SYNTH_DEFAULTS, ...given } as ResolvedSynthOptions;
+  // Without a mistilt its options stay out, so default outputs (meta.json) are unchanged.
+  if (given.mistilt) Object.assign(o, { ...MISTILT_DEFAULTS, ...o });
+  else for (const key of Object.keys(MISTILT_DEFAULTS) as MistiltKey[]) delete o[key];
   o.spacing = given.spacing ?? o.cellNm / o.pixelSize;
   o.dislocationX = given.dislocationX ?? (o.width - 1) / 2;
   const check = (name: keyof SynthOptions, ok: boolean, what: string) => {
@@ -233,5 +271,14 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
     finite(o.backgroundVariation) && o.backgroundVariation >= 0 && o.backgroundVariation < 1,
     "in [0, 1)",
   );
+  if (o.mistilt !== undefined) {
+    check("mistilt", finite(o.mistilt) && Math.abs(o.mistilt) < 5, "|m| < 5 px");
+    check("mistiltAngle", finite(o.mistiltAngle ?? 0), "a number of degrees");
+    check(
+      "mistiltSaturation",
+      finite(o.mistiltSaturation ?? 0) && (o.mistiltSaturation ?? 0) > 0,
+      "a positive weight",
+    );
+  }
   return o;
 }
