@@ -287,6 +287,7 @@ export { Adam } from "./lib/rvae/adam.ts";
 export type { AdamState } from "./lib/rvae/adam.ts";
 export {
   heldOutLoss,
+  historyColumns,
   sampleNoise,
   trainingWarnings,
   trainRvae,

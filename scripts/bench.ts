@@ -20,6 +20,8 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   rvae: () => import("./bench/rvae.ts"),
   "rvae-profile": () => import("./bench/rvae_profile.ts"),
   "rvae-accuracy": () => import("./bench/rvae_accuracy.ts"),
+  "rvae-windows": () => import("./bench/rvae_windows.ts"),
+  "rvae-windows-quick": () => import("./bench/rvae_windows.ts").then((m) => ({ run: m.runQuick })),
   "rvae-accuracy-reference": () =>
     import("./bench/rvae_accuracy.ts").then((m) => ({ run: m.runReference })),
 };

@@ -12,6 +12,7 @@ import { stackNormalization } from "../lib/rvae/normalize.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../lib/rvae/serialize.ts";
 import {
   heldOutLoss,
+  historyColumns,
   type TrainCheckpoint,
   trainingWarnings,
   type TrainResult,
@@ -235,6 +236,10 @@ Deno.test("a diverging run ends on its best epoch, and says so", async () => {
   const plain = await trainRvae(kept, stack.data, { ...diverging, restoreBest: false });
   assert(!plain.restoredBest && plain.finalEpoch === 12);
   assertEquals(heldOutLoss(kept, stack.data, diverging, 12)!.loss, last);
+  const best = historyColumns(result).best as number[];
+  assertEquals(best.indexOf(1), result.bestEpoch - 1);
+  assertEquals(best.reduce((a, b) => a + b, 0), 1);
+  assertEquals((historyColumns(plain).best as number[]).indexOf(1), 11);
   assert(trainingWarnings(plain)[0].message.includes("(12) was kept"));
   disposeRvae(kept);
 });

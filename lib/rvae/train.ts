@@ -402,6 +402,33 @@ function ending(
 }
 
 /**
+ * The columns of `history.csv`: `epoch, train_loss, train_reconstruction,
+ * train_kl, validation_loss` (NaN without a held-out set), `learning_rate`
+ * and `best` (1 on the epoch whose parameters the model ended with, else 0).
+ * Wall-clock rates stay out, so that reruns give identical files.
+ *
+ * @example
+ * ```ts
+ * const result = await trainRvae(model, stack, options);
+ * const csv = formatCsv(historyColumns(result));
+ * ```
+ */
+export function historyColumns(
+  result: Pick<TrainResult, "history" | "finalEpoch">,
+): Record<string, ArrayLike<number>> {
+  const h = result.history;
+  return {
+    epoch: h.map((r) => r.epoch),
+    train_loss: h.map((r) => r.train.loss),
+    train_reconstruction: h.map((r) => r.train.reconstruction),
+    train_kl: h.map((r) => r.train.kl),
+    validation_loss: h.map((r) => r.validation?.loss ?? NaN),
+    learning_rate: h.map((r) => r.learningRate),
+    best: h.map((r) => (r.epoch === result.finalEpoch ? 1 : 0)),
+  };
+}
+
+/**
  * Warnings about how training went: `rvae-diverged` when the held-out loss
  * rose well above its best for several epochs and never came back below it
  * (saying which epoch's model was kept). Episodes the run recovered from
