@@ -133,9 +133,20 @@ export type {
 
 // Synthetic data with ground truth, and scores against it
 export { generateHaadf, SUBLATTICE_A, SUBLATTICE_B } from "./lib/synth/generate.ts";
-export type { SynthMeta, SynthResult, SynthTruth } from "./lib/synth/generate.ts";
+export type {
+  SuperlatticeLayerMeta,
+  SynthMeta,
+  SynthResult,
+  SynthTruth,
+} from "./lib/synth/generate.ts";
 export { resolveSynthOptions, SYNTH_DEFAULTS } from "./lib/synth/options.ts";
-export type { ResolvedSynthOptions, SynthOptions } from "./lib/synth/options.ts";
+export type {
+  MistiltKey,
+  ResolvedSynthOptions,
+  Structure,
+  SuperlatticeKey,
+  SynthOptions,
+} from "./lib/synth/options.ts";
 export { synthFiles } from "./lib/synth/files.ts";
 export { synthPreviewFigure, variantMap } from "./lib/synth/figure.ts";
 export type { CropBox } from "./lib/synth/figure.ts";

@@ -9,12 +9,16 @@ import { encodeNpy } from "../formats/npy.ts";
 import { encodeTiff } from "../formats/tiff_write.ts";
 import { formatCsv } from "../io/csv.ts";
 import type { SynthResult } from "./generate.ts";
+import { PHASE_NAMES } from "./superlattice.ts";
 
 /**
  * `image.tif` (float32, calibrated), `image.npy` (float32, rows × columns),
  * `truth.csv` (`x,y,sublattice,dx,dy,variant`; sublattice "A"/"B"; variant -1
- * for non-polar sites) and `meta.json` (every parameter; an infinite dose is
- * written as the string "Infinity").
+ * for non-polar sites; a superlattice adds `layer` (id from the substrate
+ * up, -1 in the substrate), `phase` (`R`, `antipolar` or `nonpolar`) and
+ * `mix` (fraction of the non-polar layers' species on the site)) and
+ * `meta.json` (every parameter; an infinite dose is written as the string
+ * "Infinity").
  */
 export function synthFiles(result: SynthResult): Record<string, Uint8Array | string> {
   const { image, truth, meta } = result;
@@ -30,6 +34,13 @@ export function synthFiles(result: SynthResult): Record<string, Uint8Array | str
       dx: truth.dx,
       dy: truth.dy,
       variant: truth.variant,
+      ...(truth.layer && truth.phase && truth.mix
+        ? {
+          layer: truth.layer,
+          phase: Array.from(truth.phase, (p) => PHASE_NAMES[p]),
+          mix: truth.mix,
+        }
+        : {}),
     }),
     "meta.json": JSON.stringify({ ...meta, options: { ...meta.options, dose } }, null, 2) + "\n",
   };

@@ -16,7 +16,8 @@ import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from ".
 import type { SynthOptions } from "./options.ts";
 import { addBackground, type ColumnList, detect, drawColumns, probeComponents } from "./render.ts";
 import { drawScan, sampleToImage } from "./scan.ts";
-import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
+import { buildCrystal, firstFilmRow, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
+import { PHASE_ANTIPOLAR, PHASE_NONPOLAR, PHASE_R, superlatticeLayout } from "./superlattice.ts";
 
 /**
  * Ground truth, one entry per column inside the image, columnar. Positions
@@ -38,9 +39,37 @@ export interface SynthTruth {
   /**
    * Domain variant 0..3 of the film site (A and B alike; the B displacement
    * points along `meta.variantAngles[variant]` away from walls), -1 in the
-   * non-polar substrate.
+   * non-polar substrate. In a superlattice's antipolar patches: the
+   * variant whose direction each B displacement takes (it alternates between
+   * two opposite variants in alternate diagonal rows).
    */
   variant: Int8Array;
+  /** Superlattice only: layer id from the substrate up (0 = first layer), -1 in the substrate. */
+  layer?: Int16Array;
+  /** Superlattice only: `PHASE_NONPOLAR`, `PHASE_R` or `PHASE_ANTIPOLAR` (superlattice.ts). */
+  phase?: Uint8Array;
+  /**
+   * Superlattice only: fraction of the non-polar layers' species on the
+   * site (0 in a polar layer and the substrate, 1 in a non-polar layer,
+   * graded across an intermixed interface).
+   */
+  mix?: Float64Array;
+}
+
+/** One layer of a superlattice as `meta.json` describes it. */
+export interface SuperlatticeLayerMeta {
+  /** Layer id, as in the truth's `layer`. */
+  id: number;
+  /** "polar" (film species, domains and antipolar patches) or "nonpolar". */
+  kind: "polar" | "nonpolar";
+  /** Thickness, cells. */
+  cells: number;
+  /** Image y of the layer's lower and upper boundaries at the image centre (the lower one is larger: y down). */
+  yBottom: number;
+  /** Image y of the upper boundary at the image centre. */
+  yTop: number;
+  /** Whether the lower boundary is intermixed (graded), false for sharp ones. */
+  intermixedBelow: boolean;
 }
 
 /** What a generated image was made from, for `meta.json` and for tests. */
@@ -69,6 +98,12 @@ export interface SynthMeta {
   counts: { A: number; B: number; polarB: number; perVariant: number[] };
   /** What the pixel values mean. */
   units: string;
+  /** Superlattice only: its layers that hold a site of the image, and B sites per phase. */
+  superlattice?: {
+    layers: SuperlatticeLayerMeta[];
+    columnWeights: { layerA: number; layerB: number };
+    phaseCounts: { nonpolar: number; R: number; antipolar: number };
+  };
 }
 
 /** A generated image with its truth and metadata. */
@@ -156,6 +191,24 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     wallWidth: o.wallWidth * a,
     halfExtent: Math.hypot(halfExtent[0], halfExtent[1]) + a,
   });
+  const superlattice = o.structure === "superlattice"
+    ? superlatticeLayout(new Random(seeds.nextUint32()), {
+      polarCells: o.polarCells!,
+      nonpolarCells: o.nonpolarCells!,
+      intermixCells: o.intermixCells!,
+      antipolarFraction: o.antipolarFraction!,
+      antipolarWidth: o.antipolarWidth! * a,
+      heightCells: (2 * halfExtent[1] + 4 * a) / a + Math.hypot(...halfExtent) / a,
+      halfExtent: Math.hypot(halfExtent[0], halfExtent[1]) + a,
+      stripes: {
+        wallAngle: (o.wallAngle * Math.PI) / 180,
+        width: o.domainWidth * a,
+        jitter: o.domainJitter,
+        variants: o.variants,
+        wallWidth: o.wallWidth * a,
+      },
+    })
+    : undefined;
   let core: [number, number] | undefined;
   if (o.dislocation) {
     // Between the film's last A row and the substrate's first B row, a quarter
@@ -169,7 +222,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
       (lastFilmRow + 0.25) * a + origin[1],
     ];
   }
-  const crystal = buildCrystal({
+  const crystalOptions = {
     centre,
     spacing: a,
     rotation,
@@ -179,7 +232,9 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     layout,
     dislocation: core,
     halfExtent,
-  });
+    superlattice,
+  };
+  const crystal = buildCrystal(crystalOptions);
 
   // Column weights: HAADF intensity ~ sum of Z^n over the column's species.
   const ref = zPower(o.filmA, o.zExponent);
@@ -194,16 +249,27 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
   const gx = Math.cos(gAngle);
   const gy = Math.sin(gAngle);
   const gExtent = Math.abs(width * gx) + Math.abs(height * gy);
+  const layerWeights = superlattice
+    ? {
+      layerA: zPower(o.layerA!, o.zExponent) / ref,
+      layerB: (zPower(o.layerB!, o.zExponent) + oxygen) / ref,
+    }
+    : { layerA: 1, layerB: columnWeights.filmB };
   const n = crystal.x.length;
   const weight = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const isA = crystal.sublattice[k] === SUBLATTICE_A;
+    // A superlattice's sites hold a mix of the film's and the layers' species.
+    const m = crystal.mix ? crystal.mix[k] : 0;
     if (crystal.film[k]) {
       if (isA) {
         const along = ((crystal.x[k] - centre[0]) * gx + (crystal.y[k] - centre[1]) * gy) /
           gExtent;
-        weight[k] = columnWeights.filmA * (1 + o.gradient * along);
-      } else weight[k] = columnWeights.filmB;
+        const species = m ? (1 - m) * columnWeights.filmA + m * layerWeights.layerA : 1;
+        weight[k] = species * (1 + o.gradient * along);
+      } else {weight[k] = m
+          ? (1 - m) * columnWeights.filmB + m * layerWeights.layerB
+          : columnWeights.filmB;}
     } else weight[k] = isA ? columnWeights.substrateA : columnWeights.substrateB;
   }
 
@@ -246,7 +312,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     }
     keep.push(k);
   }
-  const pick = <T extends Float64Array | Uint8Array | Int8Array>(
+  const pick = <T extends Float64Array | Uint8Array | Int8Array | Int16Array>(
     src: T,
     make: new (n: number) => T,
   ) => {
@@ -262,6 +328,11 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     dy: pick(ddy, Float64Array),
     variant: pick(crystal.variant, Int8Array),
   };
+  if (crystal.layer && crystal.phase && crystal.mix) {
+    truth.layer = pick(crystal.layer, Int16Array);
+    truth.phase = pick(crystal.phase, Uint8Array);
+    truth.mix = pick(crystal.mix, Float64Array);
+  }
 
   const perVariant = [0, 0, 0, 0];
   let countA = 0;
@@ -273,6 +344,38 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
       perVariant[truth.variant[i]]++;
     }
   }
+  // Image y at the image centre of lattice-frame v (sample frame, before the scan).
+  const imageYOfV = (v: number) =>
+    sampleToImage(scan, centre[0], centre[1] + v / Math.cos(rotation))[1];
+  let superlatticeMeta: SynthMeta["superlattice"];
+  if (superlattice && truth.layer && truth.phase) {
+    // A boundary at cell h lies a quarter cell below the A row of height h.
+    const first = firstFilmRow(crystalOptions);
+    const boundaryY = (h: number) => imageYOfV((first - h) * a + origin[1] + a / 4);
+    const layers: SuperlatticeLayerMeta[] = [];
+    for (let k = 0; k + 1 < superlattice.starts.length; k++) {
+      const yBottom = boundaryY(superlattice.starts[k]);
+      const yTop = boundaryY(superlattice.starts[k + 1]);
+      if (!truth.layer.includes(k)) continue;
+      layers.push({
+        id: k,
+        kind: superlattice.polar[k] ? "polar" : "nonpolar",
+        cells: superlattice.starts[k + 1] - superlattice.starts[k],
+        yBottom,
+        yTop,
+        intermixedBelow: superlattice.intermixCells > 0 && k > 0 && !superlattice.polar[k],
+      });
+    }
+    const phaseCounts = { nonpolar: 0, R: 0, antipolar: 0 };
+    for (let i = 0; i < keep.length; i++) {
+      if (truth.sublattice[i] !== SUBLATTICE_B) continue;
+      const p = truth.phase[i];
+      if (p === PHASE_R) phaseCounts.R++;
+      else if (p === PHASE_ANTIPOLAR) phaseCounts.antipolar++;
+      else if (p === PHASE_NONPOLAR) phaseCounts.nonpolar++;
+    }
+    superlatticeMeta = { layers, columnWeights: layerWeights, phaseCounts };
+  }
   const meta: SynthMeta = {
     generator: `ferrovae synth ${VERSION}`,
     options: o,
@@ -282,9 +385,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     variantAngles: [0, 1, 2, 3].map((k) => wrapAngle(variantAngle(k) + rotation)),
     columnWeights,
     sigmaPx: components.map((c) => c.sigma),
-    interfaceY: Number.isFinite(interfaceV)
-      ? sampleToImage(scan, centre[0], centre[1] + interfaceV / Math.cos(rotation))[1]
-      : null,
+    interfaceY: Number.isFinite(interfaceV) ? imageYOfV(interfaceV) : null,
     dislocation: core
       ? (() => {
         const sx = centre[0] + core[0] * Math.cos(rotation) - core[1] * Math.sin(rotation);
@@ -297,6 +398,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     units: o.dose === Infinity
       ? "noiseless intensity, 1 = peak of an isolated film A column, plus background"
       : `detector counts; an isolated film A column peaks at ${o.dose} counts above background`,
+    ...(superlatticeMeta ? { superlattice: superlatticeMeta } : {}),
   };
   return {
     image: { data, width, height, pixelSize: { value: o.pixelSize, unit: "nm" } },

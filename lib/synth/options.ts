@@ -145,15 +145,79 @@ export interface SynthOptions {
   mistiltAngle?: number;
   /** Saturation weight w₀ of the mistilt shift (see `mistilt`). Default 0.1. */
   mistiltSaturation?: number;
+  /**
+   * The specimen's layout. "film" (default): one polar film in stripe
+   * domains on the substrate band. "superlattice": on the substrate band,
+   * alternating layers of a non-polar material (A site `layerA`, B site
+   * `layerB`; `nonpolarCells` thick, the first layer) and the polar film
+   * material (`filmA`, `filmB`; `polarCells` thick), after the
+   * BiFeO3–La0.7Sr0.3MnO3 superlattice of Valleti et al., AIP Advances 12,
+   * 105122 (2022), doi:10.1063/5.0105406. The interface where the polar
+   * layer grows on the non-polar one is sharp; the one where the non-polar
+   * layer grows on the polar one is intermixed over `intermixCells` cells
+   * (A- and B-site composition graded linearly, the polar displacement
+   * fading with it). Each polar layer has its own stripe domains of the
+   * rhombohedral variants and, over `antipolarFraction` of its length,
+   * patches of an antipolar lamellar phase: B-site displacements along a
+   * cell diagonal, antiparallel in alternate diagonal rows (a 2-cell
+   * period along the rows; lamellae at 45° to the interfaces).
+   */
+  structure?: Structure;
+  /** Superlattice: thickness of each polar layer, cells. Default 8. */
+  polarCells?: number;
+  /** Superlattice: thickness of each non-polar layer, cells. Default 5. */
+  nonpolarCells?: number;
+  /** Superlattice: A-site species of the non-polar layers. Default "La" (LSMO's La0.7Sr0.3). */
+  layerA?: string;
+  /** Superlattice: B-site species of the non-polar layers (column holds B + O). Default "Mn". */
+  layerB?: string;
+  /** Superlattice: cells over which the intermixed interface is graded (0: sharp). Default 3. */
+  intermixCells?: number;
+  /** Superlattice: fraction of each polar layer's length in antipolar patches. Default 0.3. */
+  antipolarFraction?: number;
+  /** Superlattice: mean width of an antipolar patch along the layer, cells. Default 6. */
+  antipolarWidth?: number;
 }
+
+/** Layouts of {@linkcode SynthOptions.structure}. */
+export type Structure = "film" | "superlattice";
+
+/** Every value `structure` takes. */
+export const STRUCTURES: readonly Structure[] = ["film", "superlattice"];
+
+/** The superlattice options: in resolved options (and meta.json) only for that structure. */
+export type SuperlatticeKey =
+  | "structure"
+  | "polarCells"
+  | "nonpolarCells"
+  | "layerA"
+  | "layerB"
+  | "intermixCells"
+  | "antipolarFraction"
+  | "antipolarWidth";
+
+/** Defaults of the superlattice options, used when `structure` is "superlattice". */
+export const SUPERLATTICE_DEFAULTS: Readonly<Required<Pick<SynthOptions, SuperlatticeKey>>> = {
+  structure: "superlattice",
+  polarCells: 8,
+  nonpolarCells: 5,
+  layerA: "La",
+  layerB: "Mn",
+  intermixCells: 3,
+  antipolarFraction: 0.3,
+  antipolarWidth: 6,
+};
 
 /** The mistilt options: present in resolved options (and meta.json) only when `mistilt` is not 0. */
 export type MistiltKey = "mistilt" | "mistiltAngle" | "mistiltSaturation";
 
-/** Options with every default applied (the mistilt ones only when a mistilt is asked for). */
+/**
+ * Options with every default applied (the mistilt ones only when a mistilt
+ * is asked for, the superlattice ones only for that structure).
+ */
 export type ResolvedSynthOptions =
-  & Required<Omit<SynthOptions, MistiltKey>>
-  & Pick<SynthOptions, MistiltKey>;
+  & Required<Omit<SynthOptions, MistiltKey | SuperlatticeKey>>
+  & Pick<SynthOptions, MistiltKey | SuperlatticeKey>;
 
 /** Defaults of the mistilt options, used when `mistilt` is not 0. */
 export const MISTILT_DEFAULTS: Readonly<Required<Pick<SynthOptions, MistiltKey>>> = {
@@ -164,7 +228,7 @@ export const MISTILT_DEFAULTS: Readonly<Required<Pick<SynthOptions, MistiltKey>>
 
 /** The defaults, as documented on {@linkcode SynthOptions}. */
 export const SYNTH_DEFAULTS: Readonly<
-  Omit<ResolvedSynthOptions, "spacing" | "dislocationX" | MistiltKey>
+  Omit<ResolvedSynthOptions, "spacing" | "dislocationX" | MistiltKey | SuperlatticeKey>
 > = {
   seed: 0,
   width: 512,
@@ -213,6 +277,17 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
   // Without a mistilt its options stay out, so default outputs (meta.json) are unchanged.
   if (given.mistilt) Object.assign(o, { ...MISTILT_DEFAULTS, ...o });
   else for (const key of Object.keys(MISTILT_DEFAULTS) as MistiltKey[]) delete o[key];
+  // Likewise the superlattice's: the film's options and outputs stay as they were.
+  if (given.structure === "superlattice") Object.assign(o, { ...SUPERLATTICE_DEFAULTS, ...o });
+  else {
+    if (given.structure !== undefined && given.structure !== "film") {
+      throw new UserError(
+        "structure",
+        `must be one of ${STRUCTURES.join(", ")}, not ${given.structure}`,
+      );
+    }
+    for (const key of Object.keys(SUPERLATTICE_DEFAULTS) as SuperlatticeKey[]) delete o[key];
+  }
   o.spacing = given.spacing ?? o.cellNm / o.pixelSize;
   o.dislocationX = given.dislocationX ?? (o.width - 1) / 2;
   const check = (name: keyof SynthOptions, ok: boolean, what: string) => {
@@ -279,6 +354,29 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
       finite(o.mistiltSaturation ?? 0) && (o.mistiltSaturation ?? 0) > 0,
       "a positive weight",
     );
+  }
+  if (o.structure === "superlattice") {
+    const cells = (name: SuperlatticeKey, v: number | undefined) =>
+      check(
+        name,
+        Number.isInteger(v) && v! >= 1 && v! <= 1000,
+        "a whole number of cells, 1 to 1000",
+      );
+    cells("polarCells", o.polarCells);
+    cells("nonpolarCells", o.nonpolarCells);
+    for (const key of ["layerA", "layerB"] as const) {
+      check(key, (o[key] ?? "") in ATOMIC_NUMBER, `one of ${Object.keys(ATOMIC_NUMBER).join(" ")}`);
+    }
+    const mix = o.intermixCells ?? 0;
+    check(
+      "intermixCells",
+      Number.isInteger(mix) && mix >= 0 && mix <= Math.min(o.polarCells!, o.nonpolarCells!),
+      "a whole number of cells from 0 to the thinner layer's thickness",
+    );
+    const f = o.antipolarFraction ?? 0;
+    check("antipolarFraction", finite(f) && f >= 0 && f < 1, "in [0, 1)");
+    const w = o.antipolarWidth ?? 0;
+    check("antipolarWidth", finite(w) && w >= 1, "≥ 1 cell");
   }
   return o;
 }

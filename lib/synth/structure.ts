@@ -2,13 +2,20 @@
  * The crystal: a pseudo-cubic ABO3 perovskite seen along [001]. A columns on
  * a square lattice, B(-O) columns at the cell centres, a non-polar substrate
  * below the film, polar B-site displacements from the stripe domains, an
- * optional edge dislocation at the interface. Positions here are in the
+ * optional edge dislocation at the interface; or, for a superlattice
+ * (superlattice.ts), layers, phases and compositions per site from its
+ * layout. Positions here are in the
  * sample frame (px, before scan distortion).
  *
  * @module
  */
 
 import { polarizationAt, type StripeLayout } from "./domains.ts";
+import {
+  type SuperlatticeLayout,
+  type SuperlatticeSite,
+  superlatticeSite,
+} from "./superlattice.ts";
 
 /** Sublattice code in {@linkcode Site} and the truth: 0 = A, 1 = B. */
 export const SUBLATTICE_A = 0;
@@ -31,6 +38,12 @@ export interface Crystal {
   variant: Int8Array;
   /** 1 for film, 0 for substrate. */
   film: Uint8Array;
+  /** Superlattice only: layer id from the substrate up, -1 in the substrate. */
+  layer?: Int16Array;
+  /** Superlattice only: phase code (`PHASE_*` of superlattice.ts). */
+  phase?: Uint8Array;
+  /** Superlattice only: fraction of the non-polar layers' species on the site. */
+  mix?: Float64Array;
 }
 
 /** Options for {@linkcode buildCrystal}. */
@@ -53,6 +66,12 @@ export interface CrystalOptions {
   dislocation?: [number, number];
   /** Half-size in px of the sample-frame box to fill, around the centre. */
   halfExtent: [number, number];
+  /**
+   * Layers instead of one film, heights counted from the first film row
+   * ({@linkcode firstFilmRow}; without a substrate it lies below the box,
+   * so the first layers may fall outside the image).
+   */
+  superlattice?: SuperlatticeLayout;
 }
 
 const POISSON_RATIO = 0.3;
@@ -79,6 +98,21 @@ export function edgeDislocationField(
   return [ux, uy];
 }
 
+/**
+ * Index j of the film's first A row (at lattice-frame v = j·spacing +
+ * origin): the last one at or above `interfaceV`, or, without a substrate,
+ * one below the box; a superlattice counts heights from it.
+ */
+export function firstFilmRow(
+  options: Pick<CrystalOptions, "spacing" | "rotation" | "origin" | "interfaceV" | "halfExtent">,
+): number {
+  const { spacing: a, rotation, origin, interfaceV } = options;
+  const [hx, hy] = options.halfExtent;
+  const reachV = Math.abs(hx * Math.sin(rotation)) + Math.abs(hy * Math.cos(rotation)) + 2 * a;
+  const base = Number.isFinite(interfaceV) ? interfaceV : reachV + 2 * a;
+  return Math.floor((base - origin[1]) / a);
+}
+
 /** Lay out every column whose sample position falls in the requested box. */
 export function buildCrystal(options: CrystalOptions): Crystal {
   const { centre, spacing: a, rotation, origin, interfaceV, displacement, layout } = options;
@@ -101,8 +135,13 @@ export function buildCrystal(options: CrystalOptions): Crystal {
     sublattice: [] as number[],
     variant: [] as number[],
     film: [] as number[],
+    layer: [] as number[],
+    phase: [] as number[],
+    mix: [] as number[],
   };
-  const place = (u: number, v: number, sub: number, row: number) => {
+  const layers = options.superlattice;
+  const firstRow = firstFilmRow(options);
+  const place = (u: number, v: number, sub: number, row: number, i: number, j: number) => {
     const inFilm = row <= interfaceV;
     let pu = u;
     let pv = v;
@@ -119,7 +158,17 @@ export function buildCrystal(options: CrystalOptions): Crystal {
     let variant = -1;
     let qu = pu;
     let qv = pv;
-    if (inFilm) {
+    let site: SuperlatticeSite | undefined;
+    if (layers) {
+      // A row j at height firstRow - j, the B row of cell j half a cell above the next A row.
+      const h = firstRow - j - (sub === SUBLATTICE_B ? 0.5 : 0);
+      site = superlatticeSite(layers, inFilm ? h : -1, [i, j], [u, v]);
+      variant = site.variant;
+      if (sub === SUBLATTICE_B && site.scale > 0) {
+        qu += displacement * site.scale * Math.cos(site.angle);
+        qv += displacement * site.scale * Math.sin(site.angle);
+      }
+    } else if (inFilm) {
       const pol = polarizationAt(layout, u, v);
       variant = pol.variant;
       if (sub === SUBLATTICE_B) {
@@ -130,6 +179,11 @@ export function buildCrystal(options: CrystalOptions): Crystal {
     const x0 = centre[0] + pu * cos - pv * sin;
     const y0 = centre[1] + pu * sin + pv * cos;
     if (Math.abs(x0 - centre[0]) > hx || Math.abs(y0 - centre[1]) > hy) return;
+    if (site) {
+      out.layer.push(site.layer);
+      out.phase.push(site.phase);
+      out.mix.push(site.mix);
+    }
     out.x0.push(x0);
     out.y0.push(y0);
     out.x.push(centre[0] + qu * cos - qv * sin);
@@ -145,8 +199,8 @@ export function buildCrystal(options: CrystalOptions): Crystal {
       // A row j sits on v; the B row of cell j sits half a cell below it. The
       // film ends with an A row and the substrate starts with a B row, as for
       // a film grown on a B-terminated substrate.
-      place(u, v, SUBLATTICE_A, v);
-      place(u + a / 2, v + a / 2, SUBLATTICE_B, v + a);
+      place(u, v, SUBLATTICE_A, v, i, j);
+      place(u + a / 2, v + a / 2, SUBLATTICE_B, v + a, i, j);
     }
   }
   return {
@@ -157,5 +211,12 @@ export function buildCrystal(options: CrystalOptions): Crystal {
     sublattice: Uint8Array.from(out.sublattice),
     variant: Int8Array.from(out.variant),
     film: Uint8Array.from(out.film),
+    ...(layers
+      ? {
+        layer: Int16Array.from(out.layer),
+        phase: Uint8Array.from(out.phase),
+        mix: Float64Array.from(out.mix),
+      }
+      : {}),
   };
 }
