@@ -21,6 +21,14 @@ import { UserError } from "../errors.ts";
 import { installKernels } from "./kernels/register.ts";
 import { registerSampleBilinearGradient } from "./kernels/bilinear.ts";
 import { OWN_KERNELS, WASM_MISSING, WASM_REPLACEMENTS } from "./kernels/all.ts";
+import { WASM_GEMM_KERNELS } from "./kernels/wasm_gemm.ts";
+
+/**
+ * The switch: products and convolutions on ferrovae's own SIMD kernels
+ * (kernels/wasm_gemm.ts) instead of XNNPACK's. Off, the replacements of
+ * WASM_REPLACEMENTS route them to XNNPACK.
+ */
+const OWN_GEMM = true;
 
 /** Which backend to use; `auto` picks the fastest available. */
 export type BackendChoice = "auto" | "wasm" | "cpu";
@@ -76,6 +84,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
   }
   installKernels("wasm", [...OWN_KERNELS, ...WASM_MISSING]);
   installKernels("wasm", WASM_REPLACEMENTS, { enabled: !options.stockKernels });
+  if (OWN_GEMM && !options.stockKernels) installKernels("wasm", WASM_GEMM_KERNELS);
   const directory = wasmBinaryDirectory();
   // Checked first: without the permission the loader aborts with several lines of noise.
   const readable =
