@@ -50,6 +50,11 @@ export interface BackendOptions {
   threads?: number;
   /** Keep tfjs's slow stock wasm kernels instead of ferrovae's faster ones (benchmarks only). */
   stockKernels?: boolean;
+  /**
+   * Products and convolutions on XNNPACK (with ferrovae's older
+   * replacements) instead of ferrovae's own SIMD kernels (benchmarks only).
+   */
+  xnnpackProducts?: boolean;
 }
 
 /** The directory holding the wasm backend's `.wasm` binaries, as a file-system path. */
@@ -84,7 +89,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
   }
   installKernels("wasm", [...OWN_KERNELS, ...WASM_MISSING]);
   installKernels("wasm", WASM_REPLACEMENTS, { enabled: !options.stockKernels });
-  if (OWN_GEMM && !options.stockKernels) installKernels("wasm", WASM_GEMM_KERNELS);
+  const own = OWN_GEMM && !options.stockKernels && !options.xnnpackProducts;
+  if (own) installKernels("wasm", WASM_GEMM_KERNELS);
   const directory = wasmBinaryDirectory();
   // Checked first: without the permission the loader aborts with several lines of noise.
   const readable =
