@@ -220,13 +220,3 @@ export async function runMain(main: (context: MainContext) => Promise<void>): Pr
     Deno.removeSignalListener("SIGINT", onSigint);
   }
 }
-
-/** What every stage reports back to the script that ran it. */
-export interface StageReport {
-  /** Parameters after defaults, for `run.json`. */
-  parameters: Record<string, unknown>;
-  /** Counts, scores and timings, for `run.json`. */
-  extra: Record<string, unknown>;
-  /** One line for the terminal. */
-  summary: string;
-}

@@ -19,6 +19,19 @@ export interface ProgressReporter {
   done(): void;
 }
 
+/** The training hooks of a pipeline stage that report to `reporter`. */
+export function progressHooks(reporter: ProgressReporter): {
+  onBatch: (progress: BatchProgress) => void;
+  onEpoch: (record: EpochRecord) => void;
+  onNotice: (message: string) => void;
+} {
+  return {
+    onBatch: (p) => reporter.batch(p),
+    onEpoch: (r) => reporter.epoch(r),
+    onNotice: (m) => reporter.notice(m),
+  };
+}
+
 /** A reporter writing to `stream` (a terminal gets the bar). */
 export function progressReporter(
   stream: { isTerminal(): boolean; writeSync(p: Uint8Array): number },

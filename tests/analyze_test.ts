@@ -298,3 +298,16 @@ Deno.test("analyze: a bad image is one error line, status 1, and leaves nothing"
   await assertRejects(() => Deno.stat(`${dir}/flag`));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("scripts: no script imports another script (shared helpers are `_` modules)", async () => {
+  const scripts = new URL("../scripts/", import.meta.url);
+  const offenders: string[] = [];
+  for await (const entry of Deno.readDir(scripts)) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(new URL(entry.name, scripts));
+    for (const m of text.matchAll(/from "\.\/([\w.]+\.ts)"/g)) {
+      if (!m[1].startsWith("_")) offenders.push(`${entry.name} imports ${m[1]}`);
+    }
+  }
+  assertEquals(offenders, []);
+});

@@ -1,21 +1,17 @@
 /**
- * `analyze`'s last stage: `report.html` from what the other stages wrote
- * (their SVG figures, read back from the run's folder) and kept in memory
- * (the trained model, the encoded stack), with the latent explorer fed by
- * the real latents, the image and sprite sheets of every window and its
- * decoded reconstruction.
+ * `analyze`'s `report.html`: the figures the stages drew, the summary, the
+ * run's parameters and provenance, and the latent explorer fed by the real
+ * latents, the image and sprite sheets of every window and its decoded
+ * reconstruction.
  *
  * @module
  */
 
-import type { Image } from "../lib/image.ts";
-import { readFileChecked } from "../lib/io/atomic_write.ts";
-import { readD3Bundle } from "../lib/io/assets.ts";
-import type { Run } from "../lib/io/run.ts";
-import { analysisReport, explorerData, type NamedSvg } from "../lib/report/analysis_report.ts";
-import { buildReportHtml } from "../lib/report/report_html.ts";
-import { decodeWithPose, type Encoding } from "../lib/rvae/inference.ts";
-import type { Rvae } from "../lib/rvae/model.ts";
+import type { Image } from "../image.ts";
+import { analysisReport, explorerData, type NamedSvg } from "../report/analysis_report.ts";
+import { buildReportHtml } from "../report/report_html.ts";
+import { decodeWithPose, type Encoding } from "../rvae/inference.ts";
+import type { Rvae } from "../rvae/model.ts";
 
 /** The rVAE's results the explorer shows. */
 export interface ReportRvae {
@@ -23,17 +19,19 @@ export interface ReportRvae {
   model: Rvae;
   /** The encoded stack. */
   encoding: Encoding;
-  /** The GMM class of each window on the latents, when fitted. */
+  /** The class of each window in the mixture on the latents, when fitted. */
   classes: Int32Array | null;
 }
 
-/** What {@linkcode writeAnalysisReport} puts into the report. */
+/** What {@linkcode analysisReportHtml} puts into the report. */
 export interface AnalysisReportSources {
   /** Page title. */
   title: string;
   /** Summary rows. */
   summary: [string, string][];
-  /** Parameters and provenance (the run's manifest as it stands). */
+  /** Every figure, in the order written. */
+  figures: readonly NamedSvg[];
+  /** Parameters and provenance (the run's manifest). */
   parameters: unknown;
   /** The analysed image. */
   image: Image;
@@ -41,6 +39,8 @@ export interface AnalysisReportSources {
   stack: { data: Float32Array; window: number; x: ArrayLike<number>; y: ArrayLike<number> };
   /** The rVAE's results, or null when it did not run. */
   rvae: ReportRvae | null;
+  /** d3's browser bundle, inlined for the explorer. */
+  d3Source: string;
 }
 
 /** Windows decoded with the pose they were encoded with, in batches. */
@@ -62,16 +62,8 @@ export function reconstructions(model: Rvae, encoding: Encoding, batch = 256): F
   return out;
 }
 
-/** Write `report.html` through `run`; returns its size in bytes. */
-export async function writeAnalysisReport(
-  run: Run,
-  sources: AnalysisReportSources,
-): Promise<number> {
-  const figures: NamedSvg[] = [];
-  for (const file of run.written.filter((name) => name.endsWith(".svg"))) {
-    const bytes = await readFileChecked(run.path(file));
-    figures.push({ name: file.slice(0, -4), svg: new TextDecoder().decode(bytes) });
-  }
+/** The text of `report.html`. */
+export function analysisReportHtml(sources: AnalysisReportSources): string {
   const { rvae, stack } = sources;
   const explorer = rvae
     ? explorerData({
@@ -89,16 +81,14 @@ export async function writeAnalysisReport(
       },
     })
     : undefined;
-  const html = buildReportHtml(
+  return buildReportHtml(
     analysisReport({
       title: sources.title,
       summary: sources.summary,
-      figures,
+      figures: sources.figures,
       parameters: sources.parameters,
       explorer,
     }),
-    { d3Source: await readD3Bundle() },
+    { d3Source: sources.d3Source },
   );
-  await run.write("report.html", html);
-  return new TextEncoder().encode(html).length;
 }

@@ -1,11 +1,12 @@
 /**
- * The paper's figures from a trained rVAE, written through a run (SVG + PNG):
+ * The paper's figures from a trained rVAE, as SVG documents:
  * - `angle_histogram`: encoded angles with detected peaks and the angles
  *   between neighbouring peaks (Fig 1d);
  * - `latent_manifold`: decoded windows over a grid of content values (Fig 1e, 5a/d);
  * - `latent_scatter`: content latents with their density, coloured by angle (Fig 2e, g);
- * - `latent_gmm`: a Gaussian mixture on (cos φ, sin φ, content), its clusters
- *   in latent space and, with positions, in real space (Fig 2h-i, 7);
+ * - `latent_gmm`, `map_gmm`: the classes of the Gaussian mixture on the latents
+ *   (fitted by the stage, see `latentMixture`) in latent space and, with
+ *   positions, in real space (Fig 2h-i, 7);
  * - with positions (`stack.csv`): real-space maps `map_angle`, `map_shift`,
  *   `map_dx`, `map_dy`, `map_z1`, `map_z2` in amplitude-phase colours, the
  *   angle as hue (Fig 2a-d, 6).
@@ -13,15 +14,13 @@
  * @module
  */
 
-import { gaussianMixture } from "../lib/baselines/gmm.ts";
-import { histogramFigure, scatterFigure } from "../lib/figures/charts.ts";
-import { amplitudePhaseColor, cssColor } from "../lib/figures/color.ts";
-import { mosaicFigure } from "../lib/figures/mosaic.ts";
-import { writeFigure } from "../lib/io/figure.ts";
-import type { Run } from "../lib/io/run.ts";
-import type { AnglePeaks } from "../lib/rvae/angles.ts";
-import { decodeWithPose, type Encoding } from "../lib/rvae/inference.ts";
-import type { Rvae } from "../lib/rvae/model.ts";
+import { histogramFigure, scatterFigure } from "../figures/charts.ts";
+import { amplitudePhaseColor, cssColor } from "../figures/color.ts";
+import { mosaicFigure } from "../figures/mosaic.ts";
+import type { AnglePeaks } from "../rvae/angles.ts";
+import { decodeWithPose, type Encoding } from "../rvae/inference.ts";
+import type { Rvae } from "../rvae/model.ts";
+import type { StageFigure } from "./_stage.ts";
 
 /** What the figures are drawn from. */
 export interface RvaeFigureInput {
@@ -33,6 +32,16 @@ export interface RvaeFigureInput {
   peaks: AnglePeaks;
   /** Window centres in the image, when known. */
   positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /** The Gaussian mixture on the latents, when fitted: its components and each window's class. */
+  mixture: LatentMixture | null;
+}
+
+/** Classes of a Gaussian mixture on the latents. */
+export interface LatentMixture {
+  /** Components. */
+  components: number;
+  /** Class of each window, from 0. */
+  classes: Int32Array;
 }
 
 const DEG = 180 / Math.PI;
@@ -56,27 +65,15 @@ function phaseColors(angles: ArrayLike<number>, values: ArrayLike<number> | null
   );
 }
 
-/** What {@linkcode writeRvaeFigures} drew. */
-export interface RvaeFigures {
-  /** Names of the figures written. */
-  written: string[];
-  /** Class of each window from the GMM on the latents, or null when it was not fitted. */
-  classes: Int32Array | null;
-}
-
-/** Write every figure the inputs allow; returns their names and the latent GMM's classes. */
-export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promise<RvaeFigures> {
-  const { model, encoding, peaks, positions } = input;
+/** Every figure the inputs allow, in the order they are written. */
+export function rvaeFigures(input: RvaeFigureInput): StageFigure[] {
+  const { model, encoding, peaks, positions, mixture } = input;
   const k = model.config.latentDim;
-  const written: string[] = [];
-  let classes: Int32Array | null = null;
-  const write = async (name: string, svg: string) => {
-    await writeFigure(run, { name, svg });
-    written.push(name);
-  };
+  const figures: StageFigure[] = [];
+  const write = (name: string, svg: string) => void figures.push({ name, svg });
 
   const separations = peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", ");
-  await write(
+  write(
     "angle_histogram",
     histogramFigure(Array.from(encoding.angle, (a) => a * DEG), {
       title: `Encoded angle: ${peaks.peaks.length} peaks` +
@@ -119,7 +116,7 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
       width: s,
       height: s,
     }));
-    await write(
+    write(
       "latent_manifold",
       mosaicFigure(
         tiles,
@@ -139,7 +136,7 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
   const z1 = k >= 1 ? column(encoding, 0) : null;
   const z2 = k >= 2 ? column(encoding, 1) : null;
   if (z1) {
-    await write(
+    write(
       "latent_scatter",
       scatterFigure(z1, z2 ?? Array.from(encoding.angle, (a) => a * DEG), {
         title: "Latents, coloured by encoded angle",
@@ -151,24 +148,11 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
     );
   }
 
-  // GMM on the latents: the angle enters as (cos, sin) so that 0 and 2π coincide.
-  const features = 2 + k;
   const n = encoding.count;
-  const clusters = Math.max(1, Math.min(peaks.peaks.length || 2, 8, n));
-  if (n >= 4 && clusters >= 2) {
-    const data = new Float32Array(n * features);
-    for (let i = 0; i < n; i++) {
-      data[i * features] = Math.cos(encoding.angle[i]);
-      data[i * features + 1] = Math.sin(encoding.angle[i]);
-      for (let j = 0; j < k; j++) data[i * features + 2 + j] = encoding.content[i * k + j];
-    }
-    const gmm = gaussianMixture({ data, rows: n, cols: features }, clusters, {
-      seed: 0,
-      starts: 3,
-    });
-    classes = Int32Array.from(gmm.labels);
-    const labels = Array.from(gmm.labels, (l) => `cluster ${l + 1}`);
-    await write(
+  if (mixture) {
+    const clusters = mixture.components;
+    const labels = Array.from(mixture.classes, (l) => `cluster ${l + 1}`);
+    write(
       "latent_gmm",
       scatterFigure(
         Array.from(encoding.angle, (a) => a * DEG),
@@ -183,7 +167,7 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
       ),
     );
     if (positions) {
-      await write(
+      write(
         "map_gmm",
         scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
           title: "GMM clusters in real space",
@@ -224,7 +208,7 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
     if (z1) maps.push(["map_z1", "z1 (chroma), angle (hue)", z1]);
     if (z2) maps.push(["map_z2", "z2 (chroma), angle (hue)", z2]);
     for (const [name, title, values] of maps) {
-      await write(
+      write(
         name,
         scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
           title,
@@ -236,5 +220,5 @@ export async function writeRvaeFigures(run: Run, input: RvaeFigureInput): Promis
       );
     }
   }
-  return { written, classes };
+  return figures;
 }

@@ -1,0 +1,32 @@
+/**
+ * Writing what a pipeline stage made through a run: its files in order, then
+ * each figure as SVG and PNG.
+ *
+ * @module
+ */
+
+import { writeFigure } from "./figure.ts";
+import type { Run } from "./run.ts";
+
+/** What a stage made: files (name → bytes or text) and figures (SVG). */
+export interface StageOutputFiles {
+  /** Files in the order to write them. */
+  files: Record<string, Uint8Array | string>;
+  /** Figures, written after the files as `<name>.svg` and `<name>.png`. */
+  figures: readonly { name: string; svg: string }[];
+}
+
+/**
+ * Write `output`'s files, then its figures (each as SVG and a 2x PNG),
+ * through `run`.
+ *
+ * @example
+ * ```ts
+ * // In a script, after `const stage = await atomsStage(image, options);`:
+ * // await writeStageOutput(run, stage);
+ * ```
+ */
+export async function writeStageOutput(run: Run, output: StageOutputFiles): Promise<void> {
+  for (const [name, data] of Object.entries(output.files)) await run.write(name, data);
+  for (const figure of output.figures) await writeFigure(run, figure);
+}
