@@ -11,11 +11,10 @@
  * @module
  */
 
-import { median } from "./atoms/polarization.ts";
+import { angleDelta, median } from "./math.ts";
 import { FormatError } from "./errors.ts";
 import { KDBush } from "./deps.ts";
 import { type CsvTable, numericColumn, stringColumn } from "./io/csv.ts";
-import { angleDelta } from "./rvae/angles.ts";
 import {
   type AngleAgreement,
   type AngleAgreementOptions,

@@ -12,7 +12,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { findAtoms } from "../lib/atoms/find_atoms.ts";
 import type { AtomResult } from "../lib/atoms/find_atoms.ts";
 import { otsuThreshold } from "../lib/atoms/sublattice.ts";
-import { median } from "../lib/atoms/stats.ts";
+import { median } from "../lib/math.ts";
 import { readImage } from "../lib/io/read_image.ts";
 import { SHARED_DATA, testWithSharedData } from "./shared_data.ts";
 

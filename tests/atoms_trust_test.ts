@@ -18,7 +18,7 @@ import { domainsCsv, latticeCsv, polarizationCsv } from "../lib/atoms/tables.ts"
 import { assessPolarization } from "../lib/atoms/trust.ts";
 import { UserError } from "../lib/errors.ts";
 import { Random } from "../lib/random.ts";
-import { angleDelta } from "../lib/rvae/angles.ts";
+import { angleDelta } from "../lib/math.ts";
 import { generateHaadf } from "../lib/synth/generate.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { calibrationZ } from "./trust_calibration.ts";

@@ -2,7 +2,8 @@
 // big one is found, one peak at 0° stays one peak, noise alone gives none,
 // and positions, widths and populations match the samples drawn.
 
-import { angleDelta, describePeaks, findAnglePeaks, peakCountText } from "../lib/rvae/angles.ts";
+import { angleDelta } from "../lib/math.ts";
+import { describePeaks, findAnglePeaks, peakCountText } from "../lib/rvae/angles.ts";
 import { Random } from "../lib/random.ts";
 import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 

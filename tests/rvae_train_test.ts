@@ -4,7 +4,8 @@
 // best seed, save/load keeps the encodings, angle peak detection.
 
 import { initBackend } from "../lib/rvae/backend.ts";
-import { findAnglePeaks, wrapAngle } from "../lib/rvae/angles.ts";
+import { wrapAngle } from "../lib/math.ts";
+import { findAnglePeaks } from "../lib/rvae/angles.ts";
 import { makeConfig, makeTrainOptions, type TrainOptions } from "../lib/rvae/config.ts";
 import { encodeStack } from "../lib/rvae/inference.ts";
 import { createRvae, disposeRvae, modelParams, type Rvae } from "../lib/rvae/model.ts";

@@ -3,7 +3,7 @@
 // agreement, Fisher-Lee correlation against its O(n²) definition, domains,
 // the rvae-disagrees warning).
 
-import { angleDelta, wrapAngle } from "../lib/rvae/angles.ts";
+import { angleDelta, wrapAngle } from "../lib/math.ts";
 import { circularCorrelation, compareWithPolarization } from "../lib/rvae/polarization_check.ts";
 import { chooseWindow } from "../lib/rvae/window.ts";
 import { Random } from "../lib/random.ts";

@@ -7,7 +7,8 @@
  */
 
 import { KDBush } from "../deps.ts";
-import { boundingArea, median } from "./stats.ts";
+import { median } from "../math.ts";
+import { boundingArea } from "./stats.ts";
 import type { RefinedColumns } from "./refine.ts";
 import type { LatticeEstimate } from "./spacing.ts";
 

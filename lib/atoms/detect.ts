@@ -10,6 +10,7 @@
 
 import { type Grid, laplacianOfGaussian, parabolaVertex } from "./filters.ts";
 import { SpatialGrid } from "./spatial_grid.ts";
+import { quantileSorted } from "../math.ts";
 
 /** Candidate columns, strongest first. */
 export interface Peaks {
@@ -135,11 +136,12 @@ export function estimateNoise(image: Grid): number {
       );
     }
   }
+  // Upper medians (the step quantile at 0.5): the median absolute deviation.
   const sorted = Float64Array.from(values).sort();
-  const median = sorted[sorted.length >> 1];
-  const dev = Float64Array.from(sorted, (v) => Math.abs(v - median)).sort();
+  const middle = quantileSorted(sorted, 0.5, { method: "step" });
+  const dev = Float64Array.from(sorted, (v) => Math.abs(v - middle)).sort();
   // r = x − mean of 4 iid → var = 1.25 σ².
-  return dev[dev.length >> 1] / 0.6745 / Math.sqrt(1.25);
+  return quantileSorted(dev, 0.5, { method: "step" }) / 0.6745 / Math.sqrt(1.25);
 }
 
 /** ℓ2 norm of the discrete −σ²∇²G kernel, i.e. the filtered noise per unit input noise. */

@@ -13,8 +13,8 @@
 
 import { KDBush } from "../deps.ts";
 import { Random } from "../random.ts";
-import { angleDelta, findAnglePeaks } from "../rvae/angles.ts";
-import { median } from "./stats.ts";
+import { findAnglePeaks } from "../rvae/angles.ts";
+import { angleDelta, median } from "../math.ts";
 
 /** Options for {@linkcode findDomains}. */
 export interface DomainOptions {

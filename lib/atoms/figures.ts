@@ -19,6 +19,7 @@ import { plural } from "../figures/text.ts";
 import { type Image, pixelSizeInPm } from "../image.ts";
 import type { AtomResult } from "./find_atoms.ts";
 import { A, B } from "./sublattice.ts";
+import { quantile } from "../math.ts";
 
 const PANEL = 520;
 
@@ -84,7 +85,7 @@ export function polarizationMapFigure(
   const js = ok(result);
   const pm = pixelSizeInPm(image.pixelSize);
   const magnitudes = js.map((j) => p.magnitude[j]);
-  const top = percentile(magnitudes, 0.95);
+  const top = typicalMagnitude(magnitudes, 0.95);
   const toUnit = pm !== undefined ? pm : 1;
   // Disc radius a third of the column spacing, on a plot whose longest side is PANEL px.
   const scale = PANEL / Math.max(image.width, image.height);
@@ -108,7 +109,7 @@ export function angleHistogramFigure(image: Image, result: AtomResult): string {
   const js = ok(result);
   const pm = pixelSizeInPm(image.pixelSize);
   const magnitudes = js.map((j) => p.magnitude[j]);
-  const median = percentile(magnitudes, 0.5);
+  const median = typicalMagnitude(magnitudes, 0.5);
   const size = pm !== undefined ? `${round(median * pm)} pm` : `${round(median)} px`;
   return histogramFigure(js.map((j) => (p.angle[j] * 180) / Math.PI), {
     title: `polarisation directions (${plural(js.length, "B column")}, median |p| ${size})`,
@@ -137,12 +138,12 @@ export function arrowsFigure(image: Image, result: AtomResult, cells = 10): stri
   const aIdx = Array.from({ length: c.x.length }, (_, k) => k)
     .filter((k) => c.sublattice[k] === A && inside(c.x[k], c.y[k]));
   const magnitudes = js.map((j) => p.magnitude[j]);
-  const typical = percentile(magnitudes, 0.5);
+  const typical = typicalMagnitude(magnitudes, 0.5);
   // Magnify so that a typical vector spans about a third of the column spacing.
   const magnify = typical > 0 ? Math.max(1, Math.round((0.35 * result.nnDistance) / typical)) : 1;
   const pm = pixelSizeInPm(image.pixelSize);
   const size = pm !== undefined ? `${round(typical * pm)} pm` : `${round(typical)} px`;
-  const top = percentile(magnitudes, 0.95);
+  const top = typicalMagnitude(magnitudes, 0.95);
   return imagePanel(image, {
     title: `polarisation ×${magnify} (median |p| ${size}), central ${side} px`,
     crop: { x: x0, y: y0, width: side, height: side },
@@ -172,10 +173,9 @@ export function arrowsFigure(image: Image, result: AtomResult, cells = 10): stri
   });
 }
 
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const s = Float64Array.from(values).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+/** Scale of the drawn vectors: the step quantile (no interpolation), 0 for none. */
+function typicalMagnitude(values: number[], q: number): number {
+  return quantile(values, q, { method: "step", empty: 0 });
 }
 
 function round(v: number): string {

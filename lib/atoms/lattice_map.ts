@@ -11,7 +11,7 @@
  */
 
 import { KDBush } from "../deps.ts";
-import { median } from "./stats.ts";
+import { median } from "../math.ts";
 
 /** The two primitive vectors of the A sublattice, px. */
 export type LatticeVectors = [[number, number], [number, number]];

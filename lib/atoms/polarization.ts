@@ -14,10 +14,8 @@
  */
 
 import { KDBush } from "../deps.ts";
-import { boundingArea, median } from "./stats.ts";
-
-/** Re-exported: other stages import the median from here. */
-export { median };
+import { median, wrapAngle } from "../math.ts";
+import { boundingArea } from "./stats.ts";
 import { A, B } from "./sublattice.ts";
 
 /** Which A columns define a B column's centre. */
@@ -210,7 +208,7 @@ function vectorsWith(rule: "four" | "pair", g: Geometry, tol: number): Polarizat
     out.py[j] = py;
     for (let m = 0; m < want; m++) out.neighbours[4 * j + m] = g.aIdx[nbrs[m]];
     out.magnitude[j] = Math.hypot(px, py);
-    out.angle[j] = positiveAngle(Math.atan2(py, px));
+    out.angle[j] = wrapAngle(Math.atan2(py, px));
     if (want === 4) {
       const [a, b] = cellEdges(vx, vy);
       out.latticeA[j] = a;
@@ -222,17 +220,9 @@ function vectorsWith(rule: "four" | "pair", g: Geometry, tol: number): Polarizat
   return out;
 }
 
-/** An angle in [0, 2π). */
-export function positiveAngle(angle: number): number {
-  const t = angle % (2 * Math.PI);
-  return t < 0 ? t + 2 * Math.PI : t;
-}
-
 /** Four vectors from B to A that go all the way round (no angular gap of 135° or more). */
 function surrounds(vx: Float64Array, vy: Float64Array): boolean {
-  const angles = [0, 1, 2, 3].map((m) => positiveAngle(Math.atan2(vy[m], vx[m]))).sort((p, q) =>
-    p - q
-  );
+  const angles = [0, 1, 2, 3].map((m) => wrapAngle(Math.atan2(vy[m], vx[m]))).sort((p, q) => p - q);
   let widest = angles[0] + 2 * Math.PI - angles[3];
   for (let m = 1; m < 4; m++) widest = Math.max(widest, angles[m] - angles[m - 1]);
   return widest < (135 * Math.PI) / 180;

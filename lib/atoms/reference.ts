@@ -25,7 +25,7 @@
  */
 
 import { UserError } from "../errors.ts";
-import { median } from "./stats.ts";
+import { median } from "../math.ts";
 
 /** Which reference the vectors are measured against. */
 export type ReferenceSpec =

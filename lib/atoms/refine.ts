@@ -13,7 +13,7 @@
 
 import { KDBush } from "../deps.ts";
 import type { Grid } from "./filters.ts";
-import { median } from "./stats.ts";
+import { median } from "../math.ts";
 import {
   ellipseShape,
   fitGaussian,

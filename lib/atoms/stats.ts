@@ -1,17 +1,15 @@
 /**
- * Small statistics shared by the atom stage: medians and the bounding-box
- * area of a point set.
+ * Small statistics of the atom stage: the bounding-box area of a point set.
  *
  * @module
  */
 
-/** Median of finite values (NaN for none). */
-export function median(values: ArrayLike<number>): number {
-  const s = Float64Array.from(values).sort();
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
-}
+/**
+ * The median, re-exported for scripts that still import it from here.
+ *
+ * @deprecated Import `median` from `lib/math.ts`.
+ */
+export { median } from "../math.ts";
 
 /** Area of the bounding box of the points (at least 1). */
 export function boundingArea(points: { x: ArrayLike<number>; y: ArrayLike<number> }): number {

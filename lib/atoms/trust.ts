@@ -24,7 +24,6 @@ import { type Domains, findDomains, neighbourPairs } from "./domains.ts";
 import type { AtomResult } from "./find_atoms.ts";
 import { type LatticeMap, latticeMap, type LatticeSummary, latticeSummary } from "./lattice_map.ts";
 import { type PerovskiteFit, perovskiteFit } from "./perovskite_fit.ts";
-import { positiveAngle } from "./polarization.ts";
 import {
   correctPolarization,
   parseReference,
@@ -32,7 +31,7 @@ import {
   type ReferenceSpec,
   type TiltInfo,
 } from "./reference.ts";
-import { median } from "./stats.ts";
+import { median, wrapAngle } from "../math.ts";
 import {
   polarizationUncertainty,
   type PositionUncertainty,
@@ -207,7 +206,7 @@ export function assessPolarization(
   const magnitude = Float64Array.from(corrected.px, (v, j) => Math.hypot(v, corrected.py[j]));
   const angle = Float64Array.from(
     corrected.px,
-    (v, j) => Number.isFinite(v) ? positiveAngle(Math.atan2(corrected.py[j], v)) : NaN,
+    (v, j) => Number.isFinite(v) ? wrapAngle(Math.atan2(corrected.py[j], v)) : NaN,
   );
   const significant = Uint8Array.from(magnitude, (m, j) => (m > threshold * pErr[j] ? 1 : 0));
   const vectors: TrustedVectors = {
@@ -333,7 +332,7 @@ function trustWarnings(r: TrustReport, options: TrustOptions): Warning[] {
   const dominantMean = meanLength > 5 * s.meanVectorErr && meanLength > 0.5 * s.medianMagnitude;
   if (s.vectors >= 10 && (s.directionCoherence > uniformR || dominantMean)) {
     const [mx, my] = s.meanVector;
-    const deg = Math.round((positiveAngle(Math.atan2(my, mx)) * 180) / Math.PI);
+    const deg = Math.round((wrapAngle(Math.atan2(my, mx)) * 180) / Math.PI);
     out.push(warning(
       "uniform-offset",
       `the vectors are nearly uniform (direction coherence R = ${

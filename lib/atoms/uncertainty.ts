@@ -30,7 +30,7 @@ import type { Grid } from "./filters.ts";
 import type { GaussianParams } from "./gaussian_fit.ts";
 import type { Polarization } from "./polarization.ts";
 import type { RefinedColumns } from "./refine.ts";
-import { median } from "./stats.ts";
+import { median } from "../math.ts";
 
 /** The image's noise as measured from the fit residuals. */
 export interface NoiseModel {

@@ -11,6 +11,7 @@
  */
 
 import type { PixelSize } from "../image.ts";
+import { quantileSorted } from "../math.ts";
 import { type Colormap, colormap, type ColormapName } from "./color.ts";
 import { colorBar } from "./legends.ts";
 import { chooseScaleBar } from "./scale_bar.ts";
@@ -53,7 +54,11 @@ export interface ImageFrame {
 /** An overlay: draws SVG given the frame of the image it sits on. */
 export type Layer = (frame: ImageFrame) => string;
 
-/** Lower and upper percentiles (0-100) of the finite values. */
+/**
+ * Lower and upper percentiles (0-100) of the finite values, linearly
+ * interpolated (`quantileSorted` of `lib/math.ts`), on a strided sample of
+ * at most about a million values; [0, 1] for no finite value.
+ */
 export function percentileRange(
   data: ArrayLike<number>,
   percentiles: readonly [number, number] = [0.5, 99.5],
@@ -68,11 +73,7 @@ export function percentileRange(
   }
   if (n === 0) return [0, 1];
   const sorted = sample.subarray(0, n).sort();
-  const at = (p: number) => {
-    const pos = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
-    const lo = Math.floor(pos), hi = Math.min(n - 1, lo + 1);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
+  const at = (p: number) => quantileSorted(sorted, Math.min(100, Math.max(0, p)) / 100);
   return [at(percentiles[0]), at(percentiles[1])];
 }
 

@@ -21,6 +21,7 @@ import { siteMapFigure, type SiteMapFrame, type SitePositions } from "./site_map
 import { pixelSizeInPm } from "../image.ts";
 import type { NamedFigure } from "../io/figure.ts";
 import { DEG, degrees, plural } from "./text.ts";
+import { quantile } from "../math.ts";
 
 /** The encoded latents of the windows, as `Encoding` of `lib/rvae` holds them. */
 export interface LatentValues {
@@ -40,9 +41,9 @@ export function contentColumn(latents: LatentValues, j: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => latents.content[i * k + j]);
 }
 
-function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+/** Axis and colour limits: the step quantile (no interpolation), 0 for no finite value. */
+function limit(values: ArrayLike<number>, q: number): number {
+  return quantile(values, q, { method: "step", empty: 0 });
 }
 
 /**
@@ -99,7 +100,7 @@ export function manifoldGrid(latents: LatentValues, steps?: number): ManifoldGri
   const s = Math.max(2, Math.round(steps ?? (k >= 2 ? 8 : 12)));
   const range = (j: number) => {
     const c = contentColumn(latents, j);
-    return [Math.min(-1.645, quantile(c, 0.02)), Math.max(1.645, quantile(c, 0.98))] as const;
+    return [Math.min(-1.645, limit(c, 0.02)), Math.max(1.645, limit(c, 0.98))] as const;
   };
   const [lo1, hi1] = range(0);
   const z1 = Array.from({ length: s }, (_, c) => lo1 + ((hi1 - lo1) * c) / (s - 1));
@@ -266,7 +267,7 @@ export function latentMapFigures(
   }
   for (const [name, what, amplitudeLabel, values] of maps) {
     const sizes = Array.from(values, Math.abs);
-    const top = quantile(sizes, 0.98) || 1;
+    const top = limit(sizes, 0.98) || 1;
     out.push({
       name,
       svg: siteMapFigure(frame, positions, {

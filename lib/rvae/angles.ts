@@ -6,19 +6,16 @@
  * @module
  */
 
+import { angleDelta, wrapAngle } from "../math.ts";
+
+/**
+ * The angle helpers, re-exported for code that still imports them from here.
+ *
+ * @deprecated Import `wrapAngle` and `angleDelta` from `lib/math.ts`.
+ */
+export { angleDelta, wrapAngle };
+
 const TWO_PI = 2 * Math.PI;
-
-/** `angle` wrapped into [0, 2π). */
-export function wrapAngle(angle: number): number {
-  const w = angle % TWO_PI;
-  return w < 0 ? w + TWO_PI : w === TWO_PI ? 0 : w;
-}
-
-/** Signed difference a − b wrapped into (−π, π]. */
-export function angleDelta(a: number, b: number): number {
-  const d = wrapAngle(a - b);
-  return d > Math.PI ? d - TWO_PI : d;
-}
 
 /** A circular histogram: bin `i` covers [i, i+1)·2π/bins. */
 export function angleHistogram(angles: ArrayLike<number>, bins: number): Float64Array {

@@ -14,7 +14,7 @@
 
 import { tf } from "../deps.ts";
 import { contentOffset, latentCount, type RvaeConfig } from "./config.ts";
-import { wrapAngle } from "./angles.ts";
+import { wrapAngle } from "../math.ts";
 import type { Rvae } from "./model.ts";
 import { decoderForward, encoderForward } from "./networks.ts";
 

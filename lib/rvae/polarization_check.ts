@@ -16,7 +16,7 @@
  */
 
 import { angleVariantAgreement } from "../score/labels.ts";
-import { angleDelta, wrapAngle } from "./angles.ts";
+import { angleDelta, wrapAngle } from "../math.ts";
 import type { RvaeWarning } from "./window.ts";
 
 const DEG = 180 / Math.PI;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { wrapAngle } from "../rvae/angles.ts";
+import { wrapAngle } from "../math.ts";
 
 /** Options for {@linkcode angleVariantAgreement}. */
 export interface AngleAgreementOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { median } from "../atoms/polarization.ts";
+import { median } from "../math.ts";
 import { KDBush } from "../deps.ts";
 
 /** Points, optionally labelled with a sublattice ("A"/"B" or 0/1). */
