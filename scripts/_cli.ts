@@ -9,6 +9,7 @@
 import { Command, InvalidArgumentError, type OptionValues } from "../lib/deps.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
 import { Run, type RunOptions } from "../lib/io/run.ts";
+import { formatWarnings } from "../lib/warnings.ts";
 
 /** Make a commander program for script `name` that never exits by itself. */
 export function program(name: string, description: string): Command {
@@ -219,4 +220,17 @@ export async function runMain(main: (context: MainContext) => Promise<void>): Pr
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
   }
+}
+
+/**
+ * Print a finished run's one-screen summary, then one line per warning it
+ * recorded (`warning: <code>: <message>`), so that doubtful results are
+ * never reported silently.
+ */
+export function printSummary(
+  summary: string,
+  manifest: Readonly<{ warnings: readonly { code: string; message: string }[] }>,
+): void {
+  console.log(summary);
+  for (const line of formatWarnings(manifest.warnings)) console.log(line);
 }

@@ -27,7 +27,15 @@ import { analysisSummary } from "../lib/report/analysis_summary.ts";
 import { initBackend } from "../lib/rvae/backend.ts";
 import { disposeRvae } from "../lib/rvae/model.ts";
 import { truthFromCsv } from "../lib/score.ts";
-import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  FORCE_HELP,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  printSummary,
+  program,
+  runMain,
+} from "./_cli.ts";
 import {
   atomsFlags,
   baselinesFlags,
@@ -158,8 +166,9 @@ await runMain(async (context) => {
       ["total", Math.round(total * 10) / 10],
     ]),
   });
-  await run.finish();
-  console.log(
+  const manifest = await run.finish();
+  printSummary(
     analysisSummary({ ...result.summaryInput, timings: result.timings, totalSeconds: total }).text,
+    manifest,
   );
 });

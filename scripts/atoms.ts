@@ -11,7 +11,15 @@
 import { decodeImage } from "../lib/formats/decode.ts";
 import { writeStageOutput } from "../lib/io/stage_output.ts";
 import { atomsStage } from "../lib/pipeline/mod.ts";
-import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  FORCE_HELP,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  printSummary,
+  program,
+  runMain,
+} from "./_cli.ts";
 import { atomsFlags, findAtomsOptions } from "./_flags.ts";
 
 await runMain(async (context) => {
@@ -46,6 +54,5 @@ await runMain(async (context) => {
   await writeStageOutput(run, stage);
   run.setParameters({ image: path, imageIndex: flags.image ?? null, ...stage.parameters });
   run.setExtra(stage.extra);
-  await run.finish();
-  console.log(`${stage.summary} -> ${flags.out}`);
+  printSummary(`${stage.summary} -> ${flags.out}`, await run.finish());
 });

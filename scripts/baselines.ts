@@ -16,7 +16,7 @@
 import { writeStageOutput } from "../lib/io/stage_output.ts";
 import { readStackFile, readStackPositions } from "../lib/io/stack_files.ts";
 import { baselinesStage } from "../lib/pipeline/mod.ts";
-import { FORCE_HELP, intFlag, parseArgs, program, runMain } from "./_cli.ts";
+import { FORCE_HELP, intFlag, parseArgs, printSummary, program, runMain } from "./_cli.ts";
 import { baselinesFlags } from "./_flags.ts";
 
 await runMain(async (context) => {
@@ -50,8 +50,9 @@ await runMain(async (context) => {
   run.setSeed(flags.seed);
   run.setParameters({ stack: stackPath, ...stage.parameters });
   run.setExtra({ ...stage.extra, totalMs: Math.round(performance.now() - started) });
-  await run.finish();
-  console.log(
+  const manifest = await run.finish();
+  printSummary(
     `${stage.summary} in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${flags.out}`,
+    manifest,
   );
 });

@@ -13,7 +13,7 @@
 import { decodeImage } from "../lib/formats/decode.ts";
 import { writeStageOutput } from "../lib/io/stage_output.ts";
 import { selectAtoms, stackStage } from "../lib/pipeline/mod.ts";
-import { FORCE_HELP, parseArgs, program, runMain } from "./_cli.ts";
+import { FORCE_HELP, parseArgs, printSummary, program, runMain } from "./_cli.ts";
 import { stackFlags } from "./_flags.ts";
 
 await runMain(async (context) => {
@@ -44,6 +44,5 @@ await runMain(async (context) => {
   await writeStageOutput(run, stage);
   run.setParameters({ image: imagePath, atoms: flags.atoms, ...stage.parameters });
   run.setExtra(stage.extra);
-  await run.finish();
-  console.log(`${stage.summary} -> ${flags.out}`);
+  printSummary(`${stage.summary} -> ${flags.out}`, await run.finish());
 });

@@ -31,7 +31,15 @@ import { makeConfig } from "../lib/rvae/config.ts";
 import { disposeRvae } from "../lib/rvae/model.ts";
 import { decodeCheckpoint } from "../lib/rvae/serialize.ts";
 import type { TrainCheckpoint } from "../lib/rvae/train.ts";
-import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  FORCE_HELP,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  printSummary,
+  program,
+  runMain,
+} from "./_cli.ts";
 import { rvaeSettings, trainFlags, trainFlagsOf } from "./_flags.ts";
 import { progressHooks, progressReporter } from "./_progress.ts";
 
@@ -113,6 +121,5 @@ await runMain(async (context) => {
   await writeStageOutput(run, stage);
   run.setParameters({ stack: stackPath, ...stage.parameters });
   run.setExtra(stage.extra);
-  await run.finish();
-  console.log(`${stage.summary} on ${backend} -> ${outDir}`);
+  printSummary(`${stage.summary} on ${backend} -> ${outDir}`, await run.finish());
 });

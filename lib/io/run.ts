@@ -11,6 +11,7 @@
 
 import { VERSION } from "../version.ts";
 import { UserError } from "../errors.ts";
+import type { Warning } from "../warnings.ts";
 import { ensureDir, fileSystemError, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
 import {
   commitOutput,
@@ -73,6 +74,8 @@ export interface RunManifest {
   files: string[];
   /** Anything else worth repeating the run (timings, counts). */
   extra: Record<string, unknown>;
+  /** What the run found doubtful about its input or result, each code once, in order. */
+  warnings: Warning[];
 }
 
 /** Options for {@linkcode Run}. */
@@ -182,6 +185,7 @@ export class Run {
       finished: "",
       files: [],
       extra: {},
+      warnings: [],
     };
   }
 
@@ -254,6 +258,16 @@ export class Run {
   /** Record extra facts (timings, counts). */
   setExtra(extra: Record<string, unknown>): void {
     Object.assign(this.#manifest.extra, extra);
+  }
+
+  /** Record warnings (a code already recorded keeps its first message). */
+  addWarnings(warnings: readonly Warning[]): void {
+    const list = this.#manifest.warnings;
+    for (const w of warnings) {
+      if (!list.some((known) => known.code === w.code)) {
+        list.push({ code: w.code, message: w.message });
+      }
+    }
   }
 
   /** Read an input file, recording its SHA-256. */

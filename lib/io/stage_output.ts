@@ -7,6 +7,7 @@
 
 import { writeFigure } from "./figure.ts";
 import type { Run } from "./run.ts";
+import type { Warning } from "../warnings.ts";
 
 /** What a stage made: files (name → bytes or text) and figures (SVG). */
 export interface StageOutputFiles {
@@ -14,6 +15,8 @@ export interface StageOutputFiles {
   files: Record<string, Uint8Array | string>;
   /** Figures, written after the files as `<name>.svg` and `<name>.png`. */
   figures: readonly { name: string; svg: string }[];
+  /** Warnings, recorded in `run.json`. */
+  warnings?: readonly Warning[];
 }
 
 /**
@@ -27,6 +30,7 @@ export interface StageOutputFiles {
  * ```
  */
 export async function writeStageOutput(run: Run, output: StageOutputFiles): Promise<void> {
+  run.addWarnings(output.warnings ?? []);
   for (const [name, data] of Object.entries(output.files)) await run.write(name, data);
   for (const figure of output.figures) await writeFigure(run, figure);
 }

@@ -9,6 +9,7 @@
 export type StageFiles = Record<string, Uint8Array | string>;
 
 import type { NamedSvg } from "../report/analysis_report.ts";
+import type { Warning } from "../warnings.ts";
 
 /** A figure as drawn (`name` without extension): written as `<name>.svg` and `<name>.png`. */
 export type StageFigure = NamedSvg;
@@ -25,6 +26,12 @@ export interface StageOutput {
   extra: Record<string, unknown>;
   /** One line for the terminal. */
   summary: string;
+  /**
+   * What the stage found doubtful (data that do not fit the model, signal
+   * below the noise): recorded in `run.json`, printed after the summary and
+   * at the top of `report.html`.
+   */
+  warnings?: Warning[];
 }
 
 /** How a caller follows and stops a stage. Every hook is optional. */
