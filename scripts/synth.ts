@@ -56,6 +56,25 @@ const PHYSICS: [string, keyof SynthOptions, Kind, string][] = [
   ["wobble-period", "wobblePeriod", "number", "period of the wobble, rows"],
   ["background", "background", "number", "background level, fraction of the A peak"],
   ["background-variation", "backgroundVariation", "number", "relative background variation"],
+  // Mistilt: the apparent shift grows with a column's weight and saturates (see SynthOptions.mistilt).
+  [
+    "mistilt",
+    "mistilt",
+    "number",
+    "specimen mistilt: apparent shift of a film A column, px (default 0)",
+  ],
+  [
+    "mistilt-angle",
+    "mistiltAngle",
+    "number",
+    "direction of the mistilt shift, degrees, y down (default 0)",
+  ],
+  [
+    "mistilt-saturation",
+    "mistiltSaturation",
+    "number",
+    "saturation weight of the mistilt shift (default 0.1)",
+  ],
 ];
 
 function parserFor(flag: string, kind: Kind): (v: string) => number | string {
