@@ -17,6 +17,7 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   synth: () => import("./bench/synth.ts"),
   atoms: () => import("./bench/atoms.ts"),
   "atoms-sweep": () => import("./bench/atoms_sweep.ts"),
+  "atoms-trust": () => import("./bench/atoms_trust.ts"),
   rvae: () => import("./bench/rvae.ts"),
   "rvae-profile": () => import("./bench/rvae_profile.ts"),
   "rvae-accuracy": () => import("./bench/rvae_accuracy.ts"),
