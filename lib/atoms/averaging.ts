@@ -27,7 +27,9 @@ export interface AveragingSpec {
  *
  * @example
  * ```ts
- * parseAveraging("radius:2"); // { kind: "radius", radius: 2 }
+ * import { parseAveraging } from "./averaging.ts";
+ * const spec = parseAveraging("radius:2");
+ * if (spec.kind !== "radius" || spec.radius !== 2) throw new Error("radius of 2 periods");
  * ```
  */
 export function parseAveraging(text: string, flag = "--average"): AveragingSpec {
@@ -67,10 +69,11 @@ export interface AveragedVectors {
  *
  * @example
  * ```ts
+ * import { averagePolarization } from "./averaging.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { positionUncertainty } from "./uncertainty.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const r = findAtoms(image);
  * const errors = positionUncertainty(image, r.columns, { radius: r.windowRadius });
  * const p = r.polarization;
@@ -78,7 +81,8 @@ export interface AveragedVectors {
  *   spec: { kind: "cell", radius: 1 },
  *   period: r.lattice.period,
  * });
- * console.log(avg.count[0]);
+ * if (avg.px.length !== p.px.length) throw new Error("one averaged vector per B column");
+ * if (!avg.count.some((c) => c > 1)) throw new Error("interior sites average their neighbours");
  * ```
  */
 export function averagePolarization(

@@ -24,8 +24,9 @@ export interface Calibration {
  *
  * @example
  * ```ts
- * resolveCalibration({ value: 0.027, unit: "nm" }).pixelPm; // 27
- * resolveCalibration(undefined, 0.018).pixelPm; // 18
+ * import { resolveCalibration } from "./calibration.ts";
+ * if (resolveCalibration({ value: 0.027, unit: "nm" }).pixelPm !== 27) throw new Error("27 pm");
+ * if (resolveCalibration(undefined, 0.018).pixelPm !== 18) throw new Error("override in nm");
  * ```
  */
 export function resolveCalibration(pixelSize?: PixelSize, overrideNm?: number): Calibration {
@@ -63,7 +64,9 @@ export function resolveCalibration(pixelSize?: PixelSize, overrideNm?: number): 
  *
  * @example
  * ```ts
- * toPm([1, 2], 27); // Float64Array [27, 54]
+ * import { toPm } from "./calibration.ts";
+ * if (toPm([1, 2], 27)?.join() !== "27,54") throw new Error("px times pm per px");
+ * if (toPm([1, 2]) !== undefined) throw new Error("undefined when uncalibrated");
  * ```
  */
 export function toPm(values: ArrayLike<number>, pixelPm?: number): Float64Array | undefined {

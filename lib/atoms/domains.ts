@@ -85,12 +85,15 @@ export interface Domains {
  *
  * @example
  * ```ts
- * const x = [], y = [], angle = [], significant = [];
- * for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) {
- *   x.push(i); y.push(j); angle.push(i < 10 ? 0.8 : 2.4); significant.push(1);
+ * import { findDomains } from "./domains.ts";
+ * const x: number[] = [], y: number[] = [], angle: number[] = [], significant: number[] = [];
+ * for (let i = 0; i < 20; i++) {
+ *   for (let j = 0; j < 20; j++) {
+ *     x.push(i), y.push(j), angle.push(i < 10 ? 0.8 : 2.4), significant.push(1);
+ *   }
  * }
  * const d = findDomains({ x, y, angle, significant });
- * console.log(d.coherent, d.classAngles.length); // true 2
+ * if (!d.coherent || d.classAngles.length !== 2) throw new Error("two coherent domains");
  * ```
  */
 export function findDomains(

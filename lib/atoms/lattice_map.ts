@@ -25,9 +25,11 @@ export type LatticeVectors = [[number, number], [number, number]];
  *
  * @example
  * ```ts
- * const x = [], y = [];
- * for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) { x.push(10 * i); y.push(12 * j); }
- * aLatticeVectors({ x, y }); // [[10, 0], [0, 12]]
+ * import { aLatticeVectors } from "./lattice_map.ts";
+ * const x: number[] = [], y: number[] = [];
+ * for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) x.push(10 * i), y.push(12 * j);
+ * const [a, b] = aLatticeVectors({ x, y })!;
+ * if (Math.hypot(...a) !== 10 || Math.hypot(...b) !== 12) throw new Error("10 px by 12 px");
  * ```
  */
 export function aLatticeVectors(
@@ -154,10 +156,13 @@ export interface LatticeMapOptions {
  *
  * @example
  * ```ts
- * const x = [], y = [], s = [];
- * for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) { x.push(10 * i); y.push(12 * j); s.push(0); }
- * const map = latticeMap({ x, y, sublattice: s });
- * console.log(map.a[9], map.b[9], map.ratio[9]); // 10 12 1.2
+ * import { latticeMap } from "./lattice_map.ts";
+ * const x: number[] = [], y: number[] = [], s: number[] = [];
+ * for (let i = 0; i < 8; i++) {
+ *   for (let j = 0; j < 8; j++) x.push(10 * i), y.push(12 * j), s.push(0);
+ * }
+ * const map = latticeMap({ x, y, sublattice: s })!;
+ * if (Math.abs(map.ratio[9] - 1.2) > 1e-9) throw new Error("b / a = 12 / 10 at an inner cell");
  * ```
  */
 export function latticeMap(
@@ -262,10 +267,13 @@ export interface LatticeSummary {
  *
  * @example
  * ```ts
- * const x = [], y = [], s = [];
- * for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) { x.push(10 * i); y.push(10.5 * j); s.push(0); }
- * const map = latticeMap({ x, y, sublattice: s })!;
- * latticeSummary(map, { pixelPm: 27 }).anisotropy; // 0.05
+ * import { latticeMap, latticeSummary } from "./lattice_map.ts";
+ * const x: number[] = [], y: number[] = [], s: number[] = [];
+ * for (let i = 0; i < 8; i++) {
+ *   for (let j = 0; j < 8; j++) x.push(10 * i), y.push(10.5 * j), s.push(0);
+ * }
+ * const summary = latticeSummary(latticeMap({ x, y, sublattice: s })!, { pixelPm: 27 });
+ * if (Math.abs(summary.anisotropy - 0.05) > 1e-9) throw new Error("10.5 / 10 - 1");
  * ```
  */
 export function latticeSummary(

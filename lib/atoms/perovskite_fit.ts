@@ -47,12 +47,13 @@ export interface PerovskiteFitOptions {
  *
  * @example
  * ```ts
+ * import { perovskiteFit } from "./perovskite_fit.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
  * const r = findAtoms(image);
  * const fit = perovskiteFit(r.columns, r.polarization.status, { columnsPerCell: r.columnsPerCell });
- * console.log(fit.fits, fit.message);
+ * if (!fit.fits) throw new Error(`a generated perovskite fits: ${fit.message}`);
  * ```
  */
 export function perovskiteFit(

@@ -40,7 +40,9 @@ export type ReferenceSpec =
  *
  * @example
  * ```ts
- * parseReference("box:0,400,640,640"); // { kind: "box", x0: 0, y0: 400, x1: 640, y1: 640 }
+ * import { parseReference } from "./reference.ts";
+ * const spec = parseReference("box:0,400,640,640");
+ * if (spec.kind !== "box" || spec.y0 !== 400) throw new Error("a box from (0, 400) to (640, 640)");
  * ```
  */
 export function parseReference(text: string, flag = "--reference"): ReferenceSpec {
@@ -114,15 +116,17 @@ export interface SubstrateBandOptions {
  *
  * @example
  * ```ts
+ * import { findSubstrateBand } from "./reference.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256, substrate: 0.3 });
+ * const { image } = generateHaadf({ seed: 1, width: 128, height: 128, substrate: 0.3 });
  * const r = findAtoms(image);
+ * const { x, y, amplitude, sublattice } = r.columns;
  * const band = findSubstrateBand(
- *   { x: r.columns.x, y: r.columns.y, intensity: r.columns.amplitude, sublattice: r.columns.sublattice },
- *   { width: 256, height: 256, period: r.lattice.period },
+ *   { x, y, intensity: amplitude, sublattice },
+ *   { width: 128, height: 128, period: r.lattice.period },
  * );
- * console.log(band?.edge); // "bottom"
+ * if (band?.edge !== "bottom") throw new Error("the generator puts the substrate at the bottom");
  * ```
  */
 export function findSubstrateBand(
@@ -272,9 +276,10 @@ export interface CorrectedVectors {
  *
  * @example
  * ```ts
+ * import { correctPolarization } from "./reference.ts";
  * const field = { x: [0, 10, 20], y: [0, 0, 0], px: [0.3, 0.3, 0.3], py: [0, 0, 0] };
  * const out = correctPolarization(field, { reference: { kind: "mean" } });
- * console.log(out.px); // Float64Array [0, 0, 0]
+ * if (out.px.some((v) => Math.abs(v) > 1e-12)) throw new Error("the mean vector is removed");
  * ```
  */
 export function correctPolarization(

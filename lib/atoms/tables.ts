@@ -92,12 +92,14 @@ export function polarizationCsv(p: Polarization, pixelPm?: number, trust?: Trust
  *
  * @example
  * ```ts
+ * import { domainsCsv } from "./tables.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { assessPolarization } from "./trust.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const atoms = findAtoms(image);
- * console.log(domainsCsv(atoms.polarization, assessPolarization(image, atoms)).split("\n")[0]);
+ * const csv = domainsCsv(atoms.polarization, assessPolarization(image, atoms));
+ * if (!csv.startsWith("x,y,domain,")) throw new Error(csv.split("\n")[0]);
  * ```
  */
 export function domainsCsv(p: Polarization, trust: TrustReport): string {
@@ -122,12 +124,14 @@ export function domainsCsv(p: Polarization, trust: TrustReport): string {
  *
  * @example
  * ```ts
+ * import { latticeCsv } from "./tables.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { assessPolarization } from "./trust.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const trust = assessPolarization(image, findAtoms(image));
- * console.log(latticeCsv(trust, 27).split("\n")[0]);
+ * const header = latticeCsv(trust, 27).split("\n")[0];
+ * if (!header.includes("a_pm")) throw new Error(header);
  * ```
  */
 export function latticeCsv(trust: TrustReport, pixelPm?: number): string {

@@ -153,12 +153,14 @@ export interface TrustReport {
  *
  * @example
  * ```ts
+ * import { assessPolarization } from "./trust.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const atoms = findAtoms(image);
  * const trust = assessPolarization(image, atoms, { reference: "auto" });
- * console.log(trust.summary.fractionSignificant, trust.warnings.map((w) => w.code));
+ * const significant = trust.summary.fractionSignificant;
+ * if (!(significant > 0.5)) throw new Error(`a polar film is mostly significant: ${significant}`);
  * ```
  */
 export function assessPolarization(
@@ -395,11 +397,12 @@ function trustWarnings(r: TrustReport, options: TrustOptions): Warning[] {
  *
  * @example
  * ```ts
+ * import { assessPolarization, trustRecord } from "./trust.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
- * const trust = assessPolarization(image, findAtoms(image));
- * console.log(JSON.stringify(trustRecord(trust)));
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const record = trustRecord(assessPolarization(image, findAtoms(image)));
+ * if (!("summary" in record && "warnings" in record)) throw new Error(JSON.stringify(record));
  * ```
  */
 export function trustRecord(r: TrustReport): Record<string, unknown> {
@@ -466,10 +469,12 @@ export function trustRecord(r: TrustReport): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { assessPolarization, trustSummaryLines } from "./trust.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 256, height: 256 });
- * console.log(trustSummaryLines(assessPolarization(image, findAtoms(image))).join("\n"));
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const lines = trustSummaryLines(assessPolarization(image, findAtoms(image)));
+ * if (!lines.some((l) => l.includes("significant"))) throw new Error(lines.join("\n"));
  * ```
  */
 export function trustSummaryLines(r: TrustReport): string[] {

@@ -114,15 +114,16 @@ export interface RowNoise {
  *
  * @example
  * ```ts
+ * import { positionUncertainty } from "./uncertainty.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const r = findAtoms(image);
  * const { xErr } = positionUncertainty(image, r.columns, {
  *   radius: r.windowRadius,
  *   rowShift: r.rowShift,
  * });
- * console.log(xErr[0]);
+ * if (!(xErr[0] > 0 && xErr[0] < 1)) throw new Error(`a fraction of a pixel: ${xErr[0]}`);
  * ```
  */
 export function positionUncertainty(
@@ -430,13 +431,14 @@ export interface PolarizationUncertainty {
  *
  * @example
  * ```ts
+ * import { polarizationUncertainty, positionUncertainty } from "./uncertainty.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const r = findAtoms(image);
  * const errors = positionUncertainty(image, r.columns, { radius: r.windowRadius });
- * const { pErr, significant } = polarizationUncertainty(r.polarization, errors);
- * console.log(pErr[0], significant[0]);
+ * const { pErr } = polarizationUncertainty(r.polarization, errors);
+ * if (pErr.length !== r.polarization.px.length) throw new Error("one error per B column");
  * ```
  */
 export function polarizationUncertainty(
@@ -476,13 +478,15 @@ export function polarizationUncertainty(
  *
  * @example
  * ```ts
+ * import { combinationVariance, positionUncertainty } from "./uncertainty.ts";
  * import { findAtoms } from "./find_atoms.ts";
  * import { generateHaadf } from "../synth/generate.ts";
- * const { image } = generateHaadf({ seed: 1, width: 128, height: 128 });
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
  * const r = findAtoms(image);
  * const errors = positionUncertainty(image, r.columns, { radius: r.windowRadius });
  * const [vx] = combinationVariance([0, 1], [1, -1], errors); // the difference of two columns
- * console.log(Math.sqrt(vx));
+ * const [v0] = combinationVariance([0], [1], errors);
+ * if (!(vx > v0)) throw new Error("a difference is noisier than either column");
  * ```
  */
 export function combinationVariance(

@@ -53,23 +53,34 @@ function limit(values: ArrayLike<number>, q: number): number {
  *
  * @example
  * ```ts
+ * import { encodedAngleHistogramFigure } from "./latent_figures.ts";
  * const svg = encodedAngleHistogramFigure([0.1, 1.6, 3.1], { peaks: [1.6], separationsDeg: [] });
+ * if (!svg.includes("1 peak")) throw new Error("the peak count is in the title");
  * ```
  */
 export function encodedAngleHistogramFigure(
   angles: ArrayLike<number>,
-  peaks: { peaks: readonly (number | { angle: number })[]; separationsDeg: readonly number[] },
+  peaks: {
+    peaks: readonly (number | { angle: number })[];
+    separationsDeg: readonly number[];
+    /** Where to cut the circle, radians (`findAnglePeaks`' `cutAngle`; default 0). */
+    cutAngle?: number;
+  },
 ): string {
   const at = peaks.peaks.map((p) => typeof p === "number" ? p : p.angle);
   const separations = peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", ");
-  return histogramFigure(Array.from(angles, (a) => a * DEG), {
+  // The axis runs over one turn from the cut (taken in [−180°, 180°)), so that no peak
+  // is drawn half at one end and half at the other.
+  const cut = (((peaks.cutAngle ?? 0) * DEG + 180) % 360 + 360) % 360 - 180;
+  const onAxis = (deg: number) => cut + (((deg - cut) % 360) + 360) % 360;
+  return histogramFigure(Array.from(angles, (a) => onAxis(a * DEG)), {
     title: `Encoded angle: ${plural(at.length, "peak")}` +
       (separations && at.length > 1 ? `, ${separations} apart` : ""),
     xLabel: "angle (°)",
     yLabel: "windows",
     bins: 72,
-    domain: [0, 360],
-    markers: at.map((a) => ({ x: a * DEG, label: degrees(a) })),
+    domain: [cut, cut + 360],
+    markers: at.map((a) => ({ x: onAxis(a * DEG), label: degrees(a) })),
   });
 }
 
@@ -91,7 +102,10 @@ export interface ManifoldGrid {
  *
  * @example
  * ```ts
- * const grid = manifoldGrid({ angle: [0, 1], shiftPixels: [0, 0, 0, 0], content: [0.1, -2, 0.3, 1], latentDim: 2 });
+ * import { manifoldGrid } from "./latent_figures.ts";
+ * const latents = { angle: [0, 1], shiftPixels: [0, 0, 0, 0], content: [0.1, -2, 0.3, 1] };
+ * const grid = manifoldGrid({ ...latents, latentDim: 2 });
+ * if (grid.z1.length !== 8 || grid.content.length !== 2 * 8 * 8) throw new Error("8 x 8 (z1, z2)");
  * ```
  */
 export function manifoldGrid(latents: LatentValues, steps?: number): ManifoldGrid {
@@ -128,8 +142,11 @@ export function manifoldGrid(latents: LatentValues, steps?: number): ManifoldGri
  *
  * @example
  * ```ts
- * const grid = manifoldGrid(latents);
- * const svg = latentManifoldFigure(decoded, 48, grid); // decoded: decodeWithPose(model, grid)
+ * import { latentManifoldFigure } from "./latent_figures.ts";
+ * // Three decoded 8 x 8 windows along z1 (decodeWithPose of lib/rvae makes them).
+ * const tiles = new Float32Array(3 * 8 * 8).map((_, i) => i % 8);
+ * const svg = latentManifoldFigure(tiles, 8, { z1: [-1, 0, 1], z2: [] });
+ * if (!svg.startsWith("<svg") || !svg.includes("z1")) throw new Error("a mosaic labelled z1");
  * ```
  */
 export function latentManifoldFigure(
@@ -165,7 +182,15 @@ function phaseColors(angles: ArrayLike<number>): string[] {
  *
  * @example
  * ```ts
- * const svg = latentScatterFigure(latents);
+ * import { latentScatterFigure } from "./latent_figures.ts";
+ * const n = 50;
+ * const svg = latentScatterFigure({
+ *   angle: Array.from({ length: n }, (_, i) => (i % 4) * Math.PI / 2),
+ *   shiftPixels: new Float64Array(2 * n),
+ *   content: Array.from({ length: 2 * n }, (_, i) => Math.sin(i)),
+ *   latentDim: 2,
+ * });
+ * if (!svg.includes("z2")) throw new Error("z1 against z2");
  * ```
  */
 export function latentScatterFigure(latents: LatentValues): string {
@@ -187,7 +212,10 @@ export function latentScatterFigure(latents: LatentValues): string {
  *
  * @example
  * ```ts
- * const svg = latentClassesFigure(latents, gmm.labels);
+ * import { latentClassesFigure } from "./latent_figures.ts";
+ * const latents = { angle: [0, 0.1, 3, 3.1], shiftPixels: new Float64Array(8), latentDim: 1 };
+ * const svg = latentClassesFigure({ ...latents, content: [0, 0.2, 1, 1.1] }, [0, 0, 1, 1]);
+ * if (!svg.includes("2 components")) throw new Error("the class count is in the title");
  * ```
  */
 export function latentClassesFigure(latents: LatentValues, classes: ArrayLike<number>): string {
@@ -223,7 +251,16 @@ export interface LatentMapOptions {
  *
  * @example
  * ```ts
- * const figures = latentMapFigures({ width: 640, height: 640 }, positions, latents);
+ * import { latentMapFigures } from "./latent_figures.ts";
+ * const positions = { x: [10, 30, 50], y: [20, 20, 20] };
+ * const latents = {
+ *   angle: [0, 2, 4],
+ *   shiftPixels: [0.1, 0, 0, 0.2, -0.1, 0],
+ *   content: [0.5, -0.5, 1],
+ *   latentDim: 1,
+ * };
+ * const figures = latentMapFigures({ width: 64, height: 48 }, positions, latents);
+ * if (!figures.some((f) => f.name === "map_angle")) throw new Error("the angle map");
  * ```
  */
 export function latentMapFigures(

@@ -111,9 +111,12 @@ export async function svgToPng(svg: string, options: RasterOptions = {}): Promis
  *
  * @example
  * ```ts
+ * import { svgContentBox } from "./raster.ts";
+ * // A 20 px wide rectangle starting 10 px before the left edge of a 100 x 50 figure.
+ * const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">` +
+ *   `<rect x="-10" y="5" width="20" height="10"/></svg>`;
  * const box = await svgContentBox(svg);
- * const size = svgSize(svg);
- * const cut = box !== undefined && (box.x < 0 || box.x + box.width > size.width);
+ * if (box?.x !== -10 || box.width !== 20) throw new Error("the cut-off part is measured too");
  * ```
  */
 export async function svgContentBox(svg: string): Promise<Rect | undefined> {
@@ -167,7 +170,12 @@ export interface SvgOverflow {
  *
  * @example
  * ```ts
- * const cut = await svgOverflows(figure); // [] when nothing is cut off
+ * import { svgOverflows } from "./raster.ts";
+ * const inside = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">` +
+ *   `<rect x="10" y="5" width="20" height="10"/></svg>`;
+ * if ((await svgOverflows(inside)).length !== 0) throw new Error("nothing is cut off");
+ * const cut = inside.replace('x="10"', 'x="90"');
+ * if ((await svgOverflows(cut))[0]?.where !== "root") throw new Error("the root cuts the rect");
  * ```
  */
 export async function svgOverflows(svg: string, tolerance = 0.5): Promise<SvgOverflow[]> {

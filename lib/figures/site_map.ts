@@ -98,12 +98,14 @@ export function siteMapArea(frame: SiteMapFrame, size = 480): { width: number; h
  *
  * @example
  * ```ts
+ * import { siteMapFigure } from "./site_map.ts";
  * const svg = siteMapFigure({ width: 64, height: 48 }, { x: [10, 30], y: [5, 40] }, {
  *   angles: [0, Math.PI / 2],
  *   amplitudes: [1, 0.5],
  *   amplitudeMax: 1,
  *   amplitudeLabel: "|p| (px)",
  * });
+ * if (!svg.startsWith("<svg") || !svg.includes("|p| (px)")) throw new Error("wheel labelled");
  * ```
  */
 export function siteMapFigure(

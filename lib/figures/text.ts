@@ -39,8 +39,9 @@ export const VOCABULARY = {
  *
  * @example
  * ```ts
- * plural(1, "epoch"); // "1 epoch"
- * plural(1911, "site"); // "1,911 sites"
+ * import { plural } from "./text.ts";
+ * if (plural(1, "epoch") !== "1 epoch") throw new Error("singular");
+ * if (plural(1911, "site") !== "1,911 sites") throw new Error("plural, thousands separated");
  * ```
  */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
@@ -57,7 +58,8 @@ export const DEG = 180 / Math.PI;
  *
  * @example
  * ```ts
- * degrees(Math.PI); // "180°"
+ * import { degrees } from "./text.ts";
+ * if (degrees(Math.PI) !== "180°") throw new Error("radians in, whole degrees out");
  * ```
  */
 export function degrees(radians: number, digits = 0): string {
@@ -78,8 +80,9 @@ export interface LengthUnit {
  *
  * @example
  * ```ts
- * lengthUnit({ value: 0.015, unit: "nm" }); // { unit: "nm", perPixel: 0.015 }
- * lengthUnit(undefined); // { unit: "px", perPixel: 1 }
+ * import { lengthUnit } from "./text.ts";
+ * if (lengthUnit({ value: 0.015, unit: "nm" }).perPixel !== 0.015) throw new Error("nm per px");
+ * if (lengthUnit(undefined).unit !== "px") throw new Error("pixels when uncalibrated");
  * ```
  */
 export function lengthUnit(pixelSize: PixelSize | undefined): LengthUnit {
@@ -96,7 +99,8 @@ export function lengthUnit(pixelSize: PixelSize | undefined): LengthUnit {
  *
  * @example
  * ```ts
- * smallLength(0.5, { value: 0.02, unit: "nm" }); // "10 pm"
+ * import { smallLength } from "./text.ts";
+ * if (smallLength(0.5, { value: 0.02, unit: "nm" }) !== "10 pm") throw new Error("half of 20 pm");
  * ```
  */
 export function smallLength(

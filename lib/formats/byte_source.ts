@@ -30,8 +30,10 @@ export interface ByteSource {
  *
  * @example
  * ```ts
+ * import { bytesSource } from "./byte_source.ts";
  * const source = bytesSource(new Uint8Array([1, 2, 3]), "x.bin");
- * (await source.read(1, 5)); // Uint8Array [2, 3]
+ * const tail = await source.read(1, 5);
+ * if (tail.join() !== "2,3") throw new Error("a read past the end stops at the end");
  * ```
  */
 export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
@@ -71,9 +73,10 @@ export async function readExactly(
  *
  * @example
  * ```ts
+ * import { bytesSource, countingSource } from "./byte_source.ts";
  * const counted = countingSource(bytesSource(new Uint8Array(10), "x"));
  * await counted.source.read(0, 4);
- * counted.bytesRead(); // 4
+ * if (counted.bytesRead() !== 4) throw new Error("4 bytes read");
  * ```
  */
 export function countingSource(source: ByteSource): { source: ByteSource; bytesRead(): number } {

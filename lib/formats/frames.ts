@@ -70,13 +70,15 @@ const HEAD_BYTES = 4096;
  *
  * @example
  * ```ts
+ * import { openFrameReader } from "./frames.ts";
  * import { bytesSource } from "./byte_source.ts";
  * import { encodeNpy } from "./npy.ts";
- * const movie = encodeNpy(new Float32Array(3 * 4 * 5), [3, 4, 5]);
+ * const movie = encodeNpy(new Float32Array(3 * 4 * 5).map((_, i) => i), [3, 4, 5]);
  * const reader = await openFrameReader(bytesSource(movie, "movie.npy"));
- * reader.frames; // 3
- * const frame = await reader.read(2); // { data, width: 5, height: 4 }
+ * const frame = await reader.read(2);
  * reader.close();
+ * if (reader.frames !== 3 || frame.width !== 5 || frame.height !== 4) throw new Error("3 x 4 x 5");
+ * if (frame.data[0] !== 40) throw new Error("frame 2 starts at value 2 * 4 * 5");
  * ```
  */
 export async function openFrameReader(

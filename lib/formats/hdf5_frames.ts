@@ -38,11 +38,16 @@ export interface OpenHdf5 extends Hdf5Images {
  *
  * @example
  * ```ts
+ * import { openHdf5Frames } from "./hdf5_frames.ts";
  * import { bytesSource } from "./byte_source.ts";
- * const bytes = new Uint8Array(0); // an EMD file's bytes
- * const file = await openHdf5Frames(bytesSource(bytes, "movie.emd"));
- * const first = file.read(file.entries.findIndex((e) => e.isDefault), 0);
+ * import { encodeHspy, imageSignal } from "./hspy_write.ts";
+ * // An HDF5 file (here a HyperSpy one; an EMD file works alike) with one 3 x 2 image.
+ * const image = { data: Float32Array.of(1, 2, 3, 4, 5, 6), width: 3, height: 2 };
+ * const bytes = await encodeHspy([imageSignal(image)]);
+ * const file = await openHdf5Frames(bytesSource(bytes, "results.hspy"));
+ * const first = file.read(0, 0);
  * file.close();
+ * if (first.width !== 3 || first.data[5] !== 6) throw new Error("the image, read back");
  * ```
  */
 export async function openHdf5Frames(source: ByteSource): Promise<OpenHdf5> {

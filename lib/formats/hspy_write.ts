@@ -88,8 +88,11 @@ type H5Group = InstanceType<typeof h5wasm.Group>;
  *
  * @example
  * ```ts
- * const bytes = await encodeHspy([imageSignal(image)]);
- * // in Python: hs.load("results.hspy")
+ * import { encodeHspy, imageSignal } from "./hspy_write.ts";
+ * const image = { data: new Float32Array(64 * 64), width: 64, height: 64 };
+ * const bytes = await encodeHspy([imageSignal(image)]); // in Python: hs.load("results.hspy")
+ * const signature = [0x89, 0x48, 0x44, 0x46]; // "\x89HDF"
+ * if (signature.some((b, i) => bytes[i] !== b)) throw new Error("an HDF5 file");
  * ```
  */
 export async function encodeHspy(
@@ -335,7 +338,15 @@ function imageAxes(
  *
  * @example
  * ```ts
- * const signal = imageSignal({ data: new Float32Array(4), width: 2, height: 2 });
+ * import { imageSignal } from "./hspy_write.ts";
+ * const signal = imageSignal({
+ *   data: new Float32Array(6),
+ *   width: 3,
+ *   height: 2,
+ *   pixelSize: { value: 0.02, unit: "nm" },
+ * });
+ * if (signal.shape.join() !== "2,3") throw new Error("rows, columns");
+ * if (signal.axes[1].scale !== 0.02 || signal.axes[1].units !== "nm") throw new Error("in nm");
  * ```
  */
 export function imageSignal(image: Image, name = "image", title = "image"): HspySignal {
@@ -379,8 +390,10 @@ export interface SiteGridOptions {
  *
  * @example
  * ```ts
- * const grid = siteGrid({ width: 640, height: 640 }, { x: sitesX, y: sitesY });
- * const map = mapSignal("polarization_px", "px (pm)", grid, pxValues, image.pixelSize);
+ * import { siteGrid } from "./hspy_write.ts";
+ * const grid = siteGrid({ width: 40, height: 20 }, { x: [10, 30], y: [10, 10] }, { step: 2 });
+ * if (grid.width !== 20 || grid.height !== 10) throw new Error("2 px per cell");
+ * if (grid.site[5 * 20 + 4] !== 0 || grid.site[5 * 20 + 15] !== 1) throw new Error("nearest site");
  * ```
  */
 export function siteGrid(
@@ -423,7 +436,10 @@ export function siteGrid(
  *
  * @example
  * ```ts
- * const signal = mapSignal("latent_z1", "z1", grid, z1);
+ * import { mapSignal, siteGrid } from "./hspy_write.ts";
+ * const grid = siteGrid({ width: 40, height: 20 }, { x: [10, 30], y: [10, 10] }, { step: 2 });
+ * const signal = mapSignal("latent_z1", "z1", grid, [0.5, -1.5]);
+ * if (signal.data[5 * 20 + 4] !== 0.5 || signal.data[5 * 20 + 15] !== -1.5) throw new Error();
  * ```
  */
 export function mapSignal(
@@ -455,7 +471,9 @@ export function mapSignal(
  *
  * @example
  * ```ts
+ * import { tableSignal } from "./hspy_write.ts";
  * const sites = tableSignal("sites", { x: [1, 2], y: [3, 4], angle_deg: [0, 90] });
+ * if (sites.shape.join() !== "2,3") throw new Error("2 sites x 3 fields");
  * ```
  */
 export function tableSignal(name: string, columns: Record<string, ArrayLike<number>>): HspySignal {
@@ -513,12 +531,25 @@ export interface ResultsHspyInput {
  *
  * @example
  * ```ts
+ * import { encodeHspy, polarizationMaps, resultsSignals } from "./hspy_write.ts";
+ * const image = {
+ *   data: new Float32Array(40 * 20),
+ *   width: 40,
+ *   height: 20,
+ *   pixelSize: { value: 0.02, unit: "nm" },
+ * };
+ * const polarization = { x: [10, 30], y: [10, 10], px: [0.2, -0.2], py: [0, 0.1] };
  * const signals = resultsSignals({
  *   image,
  *   siteMaps: [polarizationMaps(polarization, image.pixelSize)],
  *   tables: { sites: { x: polarization.x, y: polarization.y } },
  * });
+ * const names = signals.map((s) => s.name);
+ * if (names[0] !== "image" || !names.includes("polarization_px") || !names.includes("sites")) {
+ *   throw new Error(names.join());
+ * }
  * const bytes = await encodeHspy(signals);
+ * if (bytes.length === 0) throw new Error("one file");
  * ```
  */
 export function resultsSignals(input: ResultsHspyInput): HspySignal[] {
@@ -545,7 +576,11 @@ export function resultsSignals(input: ResultsHspyInput): HspySignal[] {
  *
  * @example
  * ```ts
- * const maps = polarizationMaps({ x, y, px, py }, image.pixelSize);
+ * import { polarizationMaps } from "./hspy_write.ts";
+ * const p = { x: [10], y: [10], px: [0], py: [-1] };
+ * const { maps } = polarizationMaps(p, { value: 0.02, unit: "nm" });
+ * const angle = maps.find((m) => m.name === "polarization_angle")!;
+ * if (angle.values[0] !== 270 || maps[0].quantity !== "px (pm)") throw new Error("270°, in pm");
  * ```
  */
 export function polarizationMaps(
@@ -583,7 +618,12 @@ export function polarizationMaps(
  *
  * @example
  * ```ts
- * const maps = latentMaps(positions, { angle, shiftPixels, content, latentDim: 2 });
+ * import { latentMaps } from "./hspy_write.ts";
+ * const positions = { x: [10, 30], y: [10, 10] };
+ * const latents = { angle: [0, Math.PI], shiftPixels: [0, 0, 1, 0], content: [1, 2, 3, 4] };
+ * const { maps } = latentMaps(positions, { ...latents, latentDim: 2 });
+ * const names = maps.map((m) => m.name).join();
+ * if (names !== "latent_angle,latent_dx,latent_dy,latent_z1,latent_z2") throw new Error(names);
  * ```
  */
 export function latentMaps(
