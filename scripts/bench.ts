@@ -25,6 +25,7 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   "rvae-windows-quick": () => import("./bench/rvae_windows.ts").then((m) => ({ run: m.runQuick })),
   "rvae-accuracy-reference": () =>
     import("./bench/rvae_accuracy.ts").then((m) => ({ run: m.runReference })),
+  paper: () => import("./bench/paper.ts"),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(AREAS);

@@ -212,6 +212,7 @@ Deno.test("superlattice: the default film is unchanged; structure film is the de
     [{ structure: "superlattice", intermixCells: 6 }, "intermixCells"],
     [{ structure: "superlattice", antipolarFraction: 1 }, "antipolarFraction"],
     [{ structure: "superlattice", layerA: "Xx" }, "layerA"],
+    [{ polarCells: 4 }, "polarCells"],
   ];
   for (const [options, subject] of bad) {
     const err = assertThrows(() => generateHaadf({ width: 64, height: 64, ...options }), UserError);

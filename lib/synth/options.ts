@@ -286,7 +286,13 @@ export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthOp
         `must be one of ${STRUCTURES.join(", ")}, not ${given.structure}`,
       );
     }
-    for (const key of Object.keys(SUPERLATTICE_DEFAULTS) as SuperlatticeKey[]) delete o[key];
+    for (const key of Object.keys(SUPERLATTICE_DEFAULTS) as SuperlatticeKey[]) {
+      // A superlattice option on a film would be silently ignored: refuse it.
+      if (key !== "structure" && given[key] !== undefined) {
+        throw new UserError(key, "applies only to structure superlattice");
+      }
+      delete o[key];
+    }
   }
   o.spacing = given.spacing ?? o.cellNm / o.pixelSize;
   o.dislocationX = given.dislocationX ?? (o.width - 1) / 2;
