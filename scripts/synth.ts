@@ -2,7 +2,8 @@
  * `deno task synth --out DIR [--seed N] [--size PX] [physics options]`:
  * generate a synthetic HAADF-STEM image of a ferroelectric film with its
  * ground truth. Writes `image.tif` (float32), `image.npy`, `truth.csv`
- * (`x,y,sublattice,dx,dy,variant`), `meta.json` and `run.json`.
+ * (`x,y,sublattice,dx,dy,variant`; `--structure superlattice` adds
+ * `layer,phase,mix`), `meta.json` and `run.json`.
  *
  * @module
  */
@@ -13,8 +14,21 @@ import { writeFigure } from "../lib/io/figure.ts";
 import { synthPreviewFigure } from "../lib/synth/figure.ts";
 import { synthFiles } from "../lib/synth/files.ts";
 import { generateHaadf, type SynthResult } from "../lib/synth/generate.ts";
-import { ATOMIC_NUMBER, SYNTH_DEFAULTS, type SynthOptions } from "../lib/synth/options.ts";
-import { FORCE_HELP, intFlag, numberFlag, parseArgs, program, runMain } from "./_cli.ts";
+import {
+  ATOMIC_NUMBER,
+  STRUCTURES,
+  SYNTH_DEFAULTS,
+  type SynthOptions,
+} from "../lib/synth/options.ts";
+import {
+  choiceFlag,
+  FORCE_HELP,
+  intFlag,
+  numberFlag,
+  parseArgs,
+  program,
+  runMain,
+} from "./_cli.ts";
 
 type Kind = "int" | "number" | "species";
 
@@ -75,6 +89,34 @@ const PHYSICS: [string, keyof SynthOptions, Kind, string][] = [
     "number",
     "saturation weight of the mistilt shift (default 0.1)",
   ],
+  // Superlattice (--structure superlattice; see SynthOptions.structure).
+  ["polar-cells", "polarCells", "int", "superlattice: polar layer thickness, cells (default 8)"],
+  [
+    "nonpolar-cells",
+    "nonpolarCells",
+    "int",
+    "superlattice: non-polar layer thickness, cells (default 5)",
+  ],
+  ["layer-a", "layerA", "species", "superlattice: non-polar layers' A-site species (default La)"],
+  ["layer-b", "layerB", "species", "superlattice: non-polar layers' B-site species (default Mn)"],
+  [
+    "intermix-cells",
+    "intermixCells",
+    "int",
+    "superlattice: cells of the graded interface (default 3)",
+  ],
+  [
+    "antipolar-fraction",
+    "antipolarFraction",
+    "number",
+    "superlattice: antipolar share of polar layers (default 0.3)",
+  ],
+  [
+    "antipolar-width",
+    "antipolarWidth",
+    "number",
+    "superlattice: mean antipolar patch width, cells (default 6)",
+  ],
 ];
 
 function parserFor(flag: string, kind: Kind): (v: string) => number | string {
@@ -108,7 +150,13 @@ if (import.meta.main) {
       .option("--size <px>", "image width and height in px", intFlag("--size", 16, 16384), 512)
       .option("--dislocation", "insert an edge dislocation at the film/substrate interface")
       .option("--noiseless", "no shot or read noise (infinite dose)")
-      .option("--figure", "also write preview.svg and preview.png (image and true displacements)");
+      .option("--figure", "also write preview.svg and preview.png (image and true displacements)")
+      .option(
+        "--structure <kind>",
+        "film, or superlattice (non-polar and polar layers; truth.csv adds layer, phase, mix)",
+        choiceFlag("--structure", STRUCTURES),
+        "film",
+      );
     for (const [flag, key, kind, help] of PHYSICS) {
       const fallback = (SYNTH_DEFAULTS as Record<string, unknown>)[key];
       const shown = fallback === undefined ? "" : ` (default ${fallback})`;
@@ -121,6 +169,7 @@ if (import.meta.main) {
       width: flags.size,
       height: flags.size,
       dislocation: flags.dislocation === true,
+      structure: flags.structure,
     };
     for (const [flag, key] of PHYSICS) {
       const value = flags[flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
