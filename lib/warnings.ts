@@ -32,8 +32,9 @@ export interface Warning {
  *
  * @example
  * ```ts
+ * import { warning } from "./warnings.ts";
  * const w = warning("uncalibrated", "the image has no pixel size; give --pixel-size NM");
- * console.log(`${w.code}: ${w.message}`);
+ * if (w.code !== "uncalibrated") throw new Error("a code and a message");
  * ```
  */
 export function warning(code: WarningCode, message: string): Warning {
@@ -46,7 +47,12 @@ export function warning(code: WarningCode, message: string): Warning {
  *
  * @example
  * ```ts
- * console.log(formatWarnings([warning("below-noise", "72 % of vectors are below 3 standard errors")]).join("\n"));
+ * import { formatWarnings, warning } from "./warnings.ts";
+ * const lines = formatWarnings([
+ *   warning("below-noise", "72 % of vectors are below 3 standard errors"),
+ *   warning("below-noise", "the same code again"),
+ * ]);
+ * if (lines.length !== 1 || !lines[0].startsWith("warning: below-noise: 72 %")) throw new Error();
  * ```
  */
 export function formatWarnings(warnings: readonly Warning[]): string[] {

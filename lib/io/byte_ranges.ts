@@ -22,11 +22,16 @@ export interface FileByteSource extends ByteSource {
  *
  * @example
  * ```ts
- * const source = await openByteSource("movie.npy");
+ * import { openByteSource } from "./byte_ranges.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".bin" });
+ * await Deno.writeFile(path, new Uint8Array([1, 2, 3, 4, 5]));
+ * const source = await openByteSource(path);
  * try {
- *   const header = await source.read(0, 128);
+ *   const middle = await source.read(1, 3);
+ *   if (middle.join() !== "2,3,4" || source.size !== 5) throw new Error("bytes 1-3 of 5");
  * } finally {
  *   source.close();
+ *   await Deno.remove(path);
  * }
  * ```
  */

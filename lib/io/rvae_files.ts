@@ -54,8 +54,19 @@ export async function loadRvae(dir: string): Promise<Rvae> {
  *
  * @example
  * ```ts
- * const { model, file } = await loadRvaeFile("out/run/model");
- * const { encoding } = encodeWithModel(model, stack, { windows: file.windows });
+ * import { loadRvaeFile, saveRvae } from "./rvae_files.ts";
+ * import { initBackend } from "../rvae/backend.ts";
+ * import { makeConfig } from "../rvae/config.ts";
+ * import { createRvae } from "../rvae/model.ts";
+ * import { stackNormalization } from "../rvae/normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const normalization = stackNormalization(new Float32Array(2 * 8 * 8).fill(1), 8 * 8);
+ * const trained = createRvae(makeConfig(8, { hiddenUnits: 8 }), { normalization });
+ * const dir = await Deno.makeTempDir();
+ * await saveRvae(trained, `${dir}/model`, {}, { window: 8, centring: "B" });
+ * const { model, file } = await loadRvaeFile(`${dir}/model`);
+ * await Deno.remove(dir, { recursive: true });
+ * if (model.config.size !== 8 || file.windows?.window !== 8) throw new Error("read back");
  * ```
  */
 export async function loadRvaeFile(dir: string): Promise<{ model: Rvae; file: ModelFile }> {

@@ -19,7 +19,15 @@ import { fileSystemError } from "./atomic_write.ts";
  *
  * @example
  * ```ts
- * const files = await seriesFiles(["movie/"]); // movie/frame_1.tif, movie/frame_2.tif, ...
+ * import { seriesFiles } from "./series_files.ts";
+ * const movie = await Deno.makeTempDir();
+ * for (const name of ["frame_10.tif", "frame_2.tif", "notes.txt"]) {
+ *   await Deno.writeFile(`${movie}/${name}`, new Uint8Array(0));
+ * }
+ * const files = await seriesFiles([movie]);
+ * await Deno.remove(movie, { recursive: true });
+ * const names = files.map((f) => f.slice(movie.length + 1)).join();
+ * if (names !== "frame_2.tif,frame_10.tif") throw new Error(`images, natural order: ${names}`);
  * ```
  */
 export async function seriesFiles(inputs: readonly string[]): Promise<string[]> {

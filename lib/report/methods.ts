@@ -166,7 +166,15 @@ export interface MethodsCounts {
  *
  * @example
  * ```ts
- * const methods = methodsSection(run.manifest, { windows: stack.count });
+ * import { methodsSection } from "./methods.ts";
+ * // A run.json's `parameters`, trimmed: the atom stage's.
+ * const manifest = { parameters: { atoms: { period: 14.7, sigma: 2.6 } }, seed: 1 };
+ * const methods = methodsSection(manifest, { columns: 1911 });
+ * const atoms = methods.paragraphs[0];
+ * if (!atoms.text.includes("14.7 px") || !atoms.cites.includes("lindeberg1998")) {
+ *   throw new Error(atoms.text);
+ * }
+ * if (!methods.references.every((r) => r.doi || r.url)) throw new Error("each has a DOI or URL");
  * ```
  */
 export function methodsSection(manifest: unknown, counts: MethodsCounts = {}): MethodsSection {

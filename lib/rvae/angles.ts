@@ -98,8 +98,14 @@ export interface AnglePeaks {
  *
  * @example
  * ```ts
- * const { peaks, separationsDeg } = findAnglePeaks(encoding.angle);
- * console.log(describePeaks({ peaks, separationsDeg })); // "2 peaks: 359°, 180° (181° apart)"
+ * import { findAnglePeaks } from "./angles.ts";
+ * import { Random } from "../random.ts";
+ * // Two variants 90° apart, 5° spread.
+ * const random = new Random(1);
+ * const angles = Array.from({ length: 400 }, (_, i) => (i % 2 ? 1.6 : 0.3) + 0.09 * random.normal());
+ * const { peaks, separationsDeg } = findAnglePeaks(angles);
+ * if (peaks.length !== 2) throw new Error(`two peaks, found ${peaks.length}`);
+ * if (Math.abs(separationsDeg[0] - 74.5) > 3) throw new Error(`${separationsDeg[0]}° apart`);
  * ```
  */
 export function findAnglePeaks(
@@ -293,7 +299,8 @@ function lowestStretchCentre(smoothed: Float64Array, low: number): number {
  *
  * @example
  * ```ts
- * peakCountText(1); // "1 peak"
+ * import { peakCountText } from "./angles.ts";
+ * if (peakCountText(0) !== "no peak" || peakCountText(2) !== "2 peaks") throw new Error();
  * ```
  */
 export function peakCountText(count: number): string {
@@ -307,7 +314,10 @@ export function peakCountText(count: number): string {
  *
  * @example
  * ```ts
- * describePeaks(findAnglePeaks(angles)); // "1 peak: 2° (100 %)"
+ * import { describePeaks, findAnglePeaks } from "./angles.ts";
+ * const angles = Array.from({ length: 200 }, (_, i) => 0.035 + 0.01 * Math.sin(i));
+ * const text = describePeaks(findAnglePeaks(angles));
+ * if (text !== "1 peak: 2° (100 %)") throw new Error(text);
  * ```
  */
 export function describePeaks(result: Pick<AnglePeaks, "peaks" | "separationsDeg">): string {

@@ -52,7 +52,24 @@ export interface ApplyOptions {
  *
  * @example
  * ```ts
- * const warnings = checkModelApplies(model, { data, window: 28 }, { name: "stack.npy" });
+ * import { checkModelApplies } from "./encode.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const data = new Float32Array(4 * 8 * 8).map((_, i) => (i % 8) / 8);
+ * const normalization = stackNormalization(data, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { normalization });
+ * const warnings = checkModelApplies(model, { data, window: 8 }, { name: "stack.npy" });
+ * if (warnings.length !== 0) throw new Error("the model's own stack applies");
+ * let refused = false;
+ * try {
+ *   checkModelApplies(model, { data, window: 4 }, { name: "stack.npy" });
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("another window side is refused");
  * ```
  */
 export function checkModelApplies(
@@ -158,10 +175,18 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * const { model, file } = await loadRvaeFile("out/a/model");
- * const { encoding, warnings } = encodeWithModel(model, { data, window: 28 }, {
- *   windows: file.windows,
- * });
+ * import { encodeWithModel } from "./encode.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * // A model as loadRvaeFile of lib/io/rvae_files.ts gives it back from a folder.
+ * const data = new Float32Array(4 * 8 * 8).map((_, i) => (i % 8) / 8);
+ * const normalization = stackNormalization(data, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { normalization });
+ * const { encoding } = encodeWithModel(model, { data, window: 8 });
+ * if (encoding.count !== 4 || encoding.angle.length !== 4) throw new Error("one angle per window");
  * ```
  */
 export function encodeWithModel(
@@ -192,12 +217,21 @@ export interface LatentColumnOptions {
  *
  * @example
  * ```ts
- * const encoding = encodeStack(model, stack);
- * const csv = formatCsv(latentColumns(model.config, encoding, { positions }));
+ * import { latentColumns } from "./encode.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { encodeStack } from "./inference.ts";
+ * import { createRvae } from "./model.ts";
+ * await initBackend({ backend: "cpu" });
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }));
+ * const encoding = encodeStack(model, new Float32Array(3 * 8 * 8));
+ * const positions = { x: [10, 20, 30], y: [5, 5, 5] };
+ * const names = Object.keys(latentColumns(model.config, encoding, { positions }));
+ * if (names.slice(0, 6).join() !== "i,angle,dx,dy,z1,z2") throw new Error(names.join());
  * ```
  */
 export function latentColumns(
-  config: RvaeConfig,
+  config: Pick<RvaeConfig, "latentDim" | "translation">,
   encoding: Encoding,
   options: LatentColumnOptions = {},
 ): Record<string, ArrayLike<number>> {
@@ -255,10 +289,10 @@ export interface CombinedStacks {
  *
  * @example
  * ```ts
- * const all = combineStacks([{ data: a, window: 28 }, { data: b, window: 28, name: "b.npy" }]);
- * const model = createRvae(makeConfig(all.window), {
- *   normalization: stackNormalization(all.data, all.window ** 2),
- * });
+ * import { combineStacks } from "./encode.ts";
+ * const a = new Float32Array(2 * 8 * 8), b = new Float32Array(3 * 8 * 8).fill(1);
+ * const all = combineStacks([{ data: a, window: 8 }, { data: b, window: 8, name: "b.npy" }]);
+ * if (all.count !== 5 || all.source.join() !== "0,0,1,1,1") throw new Error("stack of each window");
  * ```
  */
 export function combineStacks(

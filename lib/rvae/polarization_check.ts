@@ -78,7 +78,9 @@ export interface PolarizationCheckOptions {
  *
  * @example
  * ```ts
- * circularCorrelation([0.1, 1, 2, 4], [1.1, 2, 3, 5]).correlation; // 1 (a rotation)
+ * import { circularCorrelation } from "./polarization_check.ts";
+ * const { correlation } = circularCorrelation([0.1, 1, 2, 4], [1.1, 2, 3, 5]);
+ * if (Math.abs(correlation - 1) > 1e-12) throw new Error("a rotation correlates perfectly");
  * ```
  */
 export function circularCorrelation(
@@ -154,8 +156,12 @@ function relation(residuals: number[], tolerance: number): AngleRelation {
  *
  * @example
  * ```ts
- * const check = compareWithPolarization(encoding.angle, polarAngleOfEachWindow);
- * console.log(check.text); // "92 % of 640 sites within 30° ... ρ_T 0.88 ± 0.01"
+ * import { compareWithPolarization } from "./polarization_check.ts";
+ * // Encoded angles: the polarisation's, mirrored and turned by 1 rad.
+ * const polar = Array.from({ length: 100 }, (_, i) => (i % 4) * Math.PI / 2 + 0.05 * Math.sin(i));
+ * const encoded = polar.map((a) => 1 - a);
+ * const check = compareWithPolarization(encoded, polar);
+ * if (check.agreement !== 1 || check.sign !== -1) throw new Error(check.text);
  * ```
  */
 export function compareWithPolarization(

@@ -74,11 +74,20 @@ export interface RestartResult {
  *
  * @example
  * ```ts
- * const { model, runs } = await trainRestarts(makeConfig(28), stack, {
- *   ...makeTrainOptions({ seed: 1 }),
- *   restarts: 3,
- *   normalization: stackNormalization(stack, 28 * 28),
+ * import { trainRestarts } from "./restarts.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig, makeTrainOptions } from "./config.ts";
+ * import { disposeRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const stack = new Float32Array(16 * 8 * 8).map((_, i) => Math.sin(i));
+ * const { model, runs } = await trainRestarts(makeConfig(8, { hiddenUnits: 8 }), stack, {
+ *   ...makeTrainOptions({ seed: 1, epochs: 1, batchSize: 8 }),
+ *   restarts: 2,
+ *   normalization: stackNormalization(stack, 8 * 8),
  * });
+ * disposeRvae(model);
+ * if (runs.length !== 2 || runs.filter((r) => r.chosen).length !== 1) throw new Error("one kept");
  * ```
  */
 export async function trainRestarts(

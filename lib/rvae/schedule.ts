@@ -79,8 +79,11 @@ const THRESHOLD = 1e-4;
  *
  * @example
  * ```ts
- * let state = initialSchedule(makeTrainOptions());
- * state = nextSchedule(state, 1, 10.6, makeTrainOptions()).state;
+ * import { initialSchedule, nextSchedule } from "./schedule.ts";
+ * import { makeTrainOptions } from "./config.ts";
+ * const options = makeTrainOptions();
+ * const state = nextSchedule(initialSchedule(options), 1, 10.6, options).state;
+ * if (state.bestEpoch !== 1 || state.bestLoss !== 10.6) throw new Error("the first epoch is best");
  * ```
  */
 export function initialSchedule(options: Pick<ScheduleOptions, "learningRate">): ScheduleState {
@@ -113,9 +116,12 @@ export interface ScheduleStep {
  *
  * @example
  * ```ts
+ * import { initialSchedule, nextSchedule } from "./schedule.ts";
+ * import { makeTrainOptions } from "./config.ts";
  * const options = makeTrainOptions({ lrPatience: 1 });
  * let s = nextSchedule(initialSchedule(options), 1, 10, options).state;
- * s = nextSchedule(s, 2, 11, options).state; // s.learningRate halved
+ * s = nextSchedule(s, 2, 11, options).state;
+ * if (s.learningRate !== options.learningRate / 2) throw new Error("halved after no improvement");
  * ```
  */
 export function nextSchedule(

@@ -21,11 +21,20 @@
  * batch; {@linkcode sampleNoise} makes its reparameterisation noise:
  *
  * ```ts
- * await initBackend();
- * const model = createRvae(makeConfig(48, { encoder: "mlp", decoder: "fast" }), { seed: 0 });
+ * import { sampleNoise, trainStep } from "./train.ts";
+ * import { Adam } from "./adam.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { latentCount, makeConfig } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { Random } from "../random.ts";
+ * import { tf } from "../deps.ts";
+ * await initBackend({ backend: "cpu" });
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { seed: 0 });
  * const adam = new Adam(model.variables, 1e-3);
- * const noise = sampleNoise(new Random(0), 32, latentCount(model.config));
- * trainStep(model, batch, adam, { noise }); // batch: [32, 48·48] normalised windows
+ * const batch = tf.randomUniform([4, 8 * 8], 0, 1, "float32", 1) as tf.Tensor2D; // normalised
+ * const noise = sampleNoise(new Random(0), 4, latentCount(model.config));
+ * const step = trainStep(model, batch, adam, { noise });
+ * if (!Number.isFinite(step.loss)) throw new Error("one finite step");
  * ```
  *
  * @module
@@ -409,8 +418,18 @@ function ending(
  *
  * @example
  * ```ts
- * const result = await trainRvae(model, stack, options);
- * const csv = formatCsv(historyColumns(result));
+ * import { historyColumns, trainRvae } from "./train.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig, makeTrainOptions } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const stack = new Float32Array(16 * 8 * 8).map((_, i) => Math.sin(i));
+ * const normalization = stackNormalization(stack, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { seed: 1, normalization });
+ * const result = await trainRvae(model, stack, makeTrainOptions({ epochs: 2, batchSize: 8 }));
+ * const columns = historyColumns(result);
+ * if (columns.epoch.length !== 2) throw new Error("one row per epoch");
  * ```
  */
 export function historyColumns(
@@ -436,8 +455,19 @@ export function historyColumns(
  *
  * @example
  * ```ts
- * const result = await trainRvae(model, stack, makeTrainOptions());
- * for (const w of trainingWarnings(result)) console.log(`${w.code}: ${w.message}`);
+ * import { trainingWarnings, trainRvae } from "./train.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig, makeTrainOptions } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const stack = new Float32Array(16 * 8 * 8).map((_, i) => Math.sin(i));
+ * const normalization = stackNormalization(stack, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { seed: 1, normalization });
+ * const result = await trainRvae(model, stack, makeTrainOptions({ epochs: 2, batchSize: 8 }));
+ * for (const w of trainingWarnings(result)) {
+ *   if (!w.code || !w.message) throw new Error("every warning has a code and a message");
+ * }
  * ```
  */
 export function trainingWarnings(result: TrainResult): RvaeWarning[] {
@@ -461,8 +491,19 @@ export function trainingWarnings(result: TrainResult): RvaeWarning[] {
  *
  * @example
  * ```ts
+ * import { heldOutLoss, trainRvae } from "./train.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig, makeTrainOptions } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const stack = new Float32Array(16 * 8 * 8).map((_, i) => Math.sin(i));
+ * const normalization = stackNormalization(stack, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { seed: 1, normalization });
+ * const options = makeTrainOptions({ epochs: 2, batchSize: 8 });
  * const result = await trainRvae(model, stack, options);
- * heldOutLoss(model, stack, options, result.bestEpoch)?.loss === result.bestLoss; // true
+ * const again = heldOutLoss(model, stack, options, result.bestEpoch);
+ * if (again?.loss !== result.bestLoss) throw new Error("the best epoch's held-out loss, exactly");
  * ```
  */
 export function heldOutLoss(

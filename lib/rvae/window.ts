@@ -63,8 +63,11 @@ export const DEFAULT_WINDOW_CELLS = 1.9;
  *
  * @example
  * ```ts
- * const choice = chooseWindow(14.7); // { window: 28, cells: 1.90…, source: "lattice", … }
- * const flagged = chooseWindow(14.7, { window: 64 }); // warns: 4.35 periods
+ * import { chooseWindow } from "./window.ts";
+ * const choice = chooseWindow(14.7);
+ * if (choice.window !== 28 || choice.source !== "lattice") throw new Error("1.9 periods, even");
+ * const flagged = chooseWindow(14.7, { window: 64 });
+ * if (flagged.warnings[0]?.code !== "window-cells") throw new Error("4.35 periods is too many");
  * ```
  */
 export function chooseWindow(

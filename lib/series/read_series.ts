@@ -82,6 +82,7 @@ async function withReader<T>(
  *
  * @example
  * ```ts
+ * import { planSeries } from "./read_series.ts";
  * import { bytesSource } from "../formats/byte_source.ts";
  * import { encodeNpy } from "../formats/npy.ts";
  * const files: Record<string, Uint8Array> = {
@@ -90,7 +91,7 @@ async function withReader<T>(
  * };
  * const open = (path: string) => Promise.resolve(bytesSource(files[path], path));
  * const plan = await planSeries(["a.npy", "b.npy"], open);
- * plan.frames.length; // 3
+ * if (plan.frames.length !== 3) throw new Error("two frames of a.npy, one of b.npy");
  * ```
  */
 export async function planSeries(
@@ -155,14 +156,15 @@ export async function planSeries(
  *
  * @example
  * ```ts
+ * import { planSeries, readSeries } from "./read_series.ts";
  * import { bytesSource } from "../formats/byte_source.ts";
  * import { encodeNpy } from "../formats/npy.ts";
  * const bytes = encodeNpy(new Float32Array(4 * 8 * 8), [4, 8, 8]);
  * const open = (path: string) => Promise.resolve(bytesSource(bytes, path));
  * const plan = await planSeries(["movie.npy"], open);
- * for await (const frame of readSeries(plan, open, { only: [1, 3] })) {
- *   frame.index; // 1, then 3
- * }
+ * const read: number[] = [];
+ * for await (const frame of readSeries(plan, open, { only: [1, 3] })) read.push(frame.index);
+ * if (read.join() !== "1,3") throw new Error("only the frames asked for");
  * ```
  */
 export async function* readSeries(
@@ -197,7 +199,9 @@ export async function* readSeries(
  *
  * @example
  * ```ts
- * ["f10.tif", "f2.tif", "f1.tif"].sort(naturalCompare); // f1, f2, f10
+ * import { naturalCompare } from "./read_series.ts";
+ * const sorted = ["f10.tif", "f2.tif", "f1.tif"].sort(naturalCompare);
+ * if (sorted.join() !== "f1.tif,f2.tif,f10.tif") throw new Error("numbers by value");
  * ```
  */
 export function naturalCompare(a: string, b: string): number {

@@ -129,8 +129,16 @@ function spectrumOf(image: Image, width: number, height: number, window: boolean
  * @example
  * ```ts
  * import { frameShift } from "./registration.ts";
- * const a = { data: new Float32Array(64 * 64).map((_, i) => Math.sin(i % 64) + Math.cos(i / 500)), width: 64, height: 64 };
- * const shift = frameShift(a, a); // { dx: 0, dy: 0, peak: 1, ... }
+ * // Three round blobs, moved 2 px right in the second frame.
+ * const blobs = [[20, 20], [40, 28], [26, 44]];
+ * const frame = (dx: number) => ({
+ *   data: Float32Array.from({ length: 64 * 64 }, (_, i) =>
+ *     blobs.reduce((v, [bx, by]) => v + Math.exp(-(((i % 64) - bx - dx) ** 2 + ((i >> 6) - by) ** 2) / 18), 0)),
+ *   width: 64,
+ *   height: 64,
+ * });
+ * const shift = frameShift(frame(0), frame(2));
+ * if (Math.abs(shift.dx - 2) > 0.2 || Math.abs(shift.dy) > 0.2) throw new Error(`${shift.dx}`);
  * ```
  */
 export function frameShift(
@@ -269,8 +277,9 @@ function refine(
  *
  * @example
  * ```ts
- * cumulativeDrift([{ dx: 0, dy: 0 }, { dx: 1, dy: 0.5 }, { dx: 1, dy: 0 }]);
- * // { x: [0, 1, 2], y: [0, 0.5, 0.5] }
+ * import { cumulativeDrift } from "./registration.ts";
+ * const drift = cumulativeDrift([{ dx: 0, dy: 0 }, { dx: 1, dy: 0.5 }, { dx: 1, dy: 0 }]);
+ * if (drift.x.join() !== "0,1,2" || drift.y.join() !== "0,0.5,0.5") throw new Error("summed");
  * ```
  */
 export function cumulativeDrift(

@@ -23,7 +23,9 @@ export interface Shard {
  *
  * @example
  * ```ts
- * parseShard("2/8"); // { index: 2, count: 8 }
+ * import { parseShard } from "./shards.ts";
+ * const shard = parseShard("2/8");
+ * if (shard.index !== 2 || shard.count !== 8) throw new Error("shard 2 of 8");
  * ```
  */
 export function parseShard(text: string, flag = "--shard"): Shard {
@@ -47,7 +49,8 @@ export function parseShard(text: string, flag = "--shard"): Shard {
  *
  * @example
  * ```ts
- * shardFrames(10, { index: 1, count: 4 }); // [1, 5, 9]
+ * import { shardFrames } from "./shards.ts";
+ * if (shardFrames(10, { index: 1, count: 4 }).join() !== "1,5,9") throw new Error("every 4th");
  * ```
  */
 export function shardFrames(frameCount: number, shard: Shard): number[] {
@@ -94,9 +97,15 @@ export function canonicalJson(value: unknown): string {
  *
  * @example
  * ```ts
- * const manifest = { finished: "2026-01-01T00:00:00Z", inputs: { "a.tif": "ab12" }, files: ["atoms.csv", "run.json"] };
- * frameStatus(manifest, { inputs: { "a.tif": "ab12" } }).complete; // true
- * frameStatus(manifest, { inputs: { "a.tif": "ffff" } }).reason; // "input a.tif changed"
+ * import { frameStatus } from "./shards.ts";
+ * const manifest = {
+ *   finished: "2026-01-01T00:00:00Z",
+ *   inputs: { "a.tif": "ab12" },
+ *   files: ["atoms.csv", "run.json"],
+ * };
+ * if (!frameStatus(manifest, { inputs: { "a.tif": "ab12" } }).complete) throw new Error("done");
+ * const changed = frameStatus(manifest, { inputs: { "a.tif": "ffff" } });
+ * if (changed.complete || !changed.reason?.includes("a.tif")) throw new Error("input changed");
  * ```
  */
 export function frameStatus(

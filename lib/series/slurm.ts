@@ -63,11 +63,13 @@ export interface DenoPermissions {
  *
  * @example
  * ```ts
- * denoRunCommand("scripts/series.ts", ["movie.npy", "--out", "out", "--shard", SHARD_TOKEN], {
+ * import { denoRunCommand, SHARD_TOKEN } from "./slurm.ts";
+ * const command = denoRunCommand("scripts/series.ts", ["movie.npy", "--shard", SHARD_TOKEN], {
  *   read: [".", "movie.npy"],
  *   write: ["out"],
  * });
- * // ["deno", "run", "--no-prompt", "--allow-read=.,movie.npy", "--allow-write=out", "scripts/series.ts", ...]
+ * const head = "deno,run,--no-prompt,--allow-read=.,movie.npy,--allow-write=out,scripts/series.ts";
+ * if (!command.join().startsWith(head)) throw new Error(command.join(" "));
  * ```
  */
 export function denoRunCommand(
@@ -127,12 +129,14 @@ function header(options: SlurmJobOptions, name: string, logName: string): string
  *
  * @example
  * ```ts
+ * import { SHARD_TOKEN, slurmArrayScript } from "./slurm.ts";
  * const script = slurmArrayScript(
  *   ["deno", "run", "--allow-read=.", "scripts/series.ts", "--shard", SHARD_TOKEN],
  *   4,
  *   { workdir: "/data/run", partition: "gpu", time: "2:00:00" },
  * );
- * // #SBATCH --array=0-3 ... exec deno run ... --shard "${SLURM_ARRAY_TASK_ID}/4"
+ * if (!script.includes("#SBATCH --array=0-3")) throw new Error("four tasks");
+ * if (!script.includes('"${SLURM_ARRAY_TASK_ID}/4"')) throw new Error("task I runs shard I/4");
  * ```
  */
 export function slurmArrayScript(
@@ -164,9 +168,12 @@ function quoteOrEmpty(text: string): string {
  *
  * @example
  * ```ts
- * slurmPoolScript(["deno", "run", "--allow-read=.", "scripts/series.ts", "--pool", "out"], {
- *   workdir: "/data/run",
- * });
+ * import { slurmPoolScript } from "./slurm.ts";
+ * const script = slurmPoolScript(
+ *   ["deno", "run", "--allow-read=.", "scripts/series.ts", "--pool", "out"],
+ *   { workdir: "/data/run" },
+ * );
+ * if (!script.includes("exec deno run")) throw new Error(script);
  * ```
  */
 export function slurmPoolScript(command: readonly string[], options: SlurmJobOptions): string {
@@ -183,7 +190,9 @@ export function slurmPoolScript(command: readonly string[], options: SlurmJobOpt
  *
  * @example
  * ```ts
- * sbatchArgs("pool.sh", "1234"); // ["--parsable", "--dependency=afterok:1234", "pool.sh"]
+ * import { sbatchArgs } from "./slurm.ts";
+ * const args = sbatchArgs("pool.sh", "1234").join(" ");
+ * if (args !== "--parsable --dependency=afterok:1234 pool.sh") throw new Error(args);
  * ```
  */
 export function sbatchArgs(script: string, after?: string): string[] {
@@ -195,7 +204,8 @@ export function sbatchArgs(script: string, after?: string): string[] {
  *
  * @example
  * ```ts
- * parseJobId("1234;cluster\n"); // "1234"
+ * import { parseJobId } from "./slurm.ts";
+ * if (parseJobId("1234;cluster\n") !== "1234") throw new Error("the id before the cluster");
  * ```
  */
 export function parseJobId(stdout: string): string {

@@ -51,12 +51,14 @@ export interface SiteTracks {
  *
  * @example
  * ```ts
+ * import { trackSites } from "./tracks.ts";
  * const frames = [
  *   { x: [10, 30], y: [10, 10] },
  *   { x: [31, 11], y: [10.5, 9.5] },
  * ];
- * const { track } = trackSites(frames, 20);
- * // track[1] is [1, 0]: the columns swapped places in the list, not on the sample
+ * const { track, count } = trackSites(frames, 20);
+ * // The columns swapped places in the list, not on the sample.
+ * if (count !== 2 || Array.from(track[1]).join() !== "1,0") throw new Error("two tracks");
  * ```
  */
 export function trackSites(
