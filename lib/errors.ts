@@ -21,7 +21,7 @@ export class UserError extends Error {
     this.exitCode = options.exitCode ?? 1;
   }
 
-  /** The one line the contract prescribes. */
+  /** The one line a script prints: `error: <subject>: <problem>`. */
   line(): string {
     return this.subject ? `error: ${this.subject}: ${this.message}` : `error: ${this.message}`;
   }

@@ -66,6 +66,17 @@ export interface AtomScore {
 /**
  * Score found atom columns against the truth: match within `radius` cells
  * (0.3), leaving out a border of `border` cells (1) around the image.
+ *
+ * @example
+ * ```ts
+ * import { scoreAtoms } from "./score.ts";
+ * import { generateHaadf } from "./synth/generate.ts";
+ * const { truth } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * // Every column found 0.1 px to the right, with its sublattice.
+ * const found = { ...truth, x: truth.x.map((x) => x + 0.1) };
+ * const score = scoreAtoms(found, truth);
+ * if (score.recall !== 1 || Math.abs(score.rmse - 0.1) > 1e-9) throw new Error("all, 0.1 px off");
+ * ```
  */
 export function scoreAtoms(
   found: ScoredPoints,
@@ -166,12 +177,32 @@ export interface PolarizationScore {
   polarCount: number;
 }
 
-/** Smallest absolute difference of two angles (radians), in [0, π]. */
+/**
+ * Smallest absolute difference of two angles (radians), in [0, π].
+ *
+ * @example
+ * ```ts
+ * import { angleDifference } from "./score.ts";
+ * if (Math.abs(angleDifference(0.1, 2 * Math.PI - 0.1) - 0.2) > 1e-12) throw new Error();
+ * ```
+ */
 export function angleDifference(a: number, b: number): number {
   return Math.abs(angleDelta(a, b));
 }
 
-/** Score found polarisation vectors against the truth's polar B sites (variant ≥ 0). */
+/**
+ * Score found polarisation vectors against the truth's polar B sites (variant ≥ 0).
+ *
+ * @example
+ * ```ts
+ * import { scorePolarization } from "./score.ts";
+ * import { generateHaadf } from "./synth/generate.ts";
+ * const { truth } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * // The true displacements, found exactly.
+ * const score = scorePolarization({ x: truth.x, y: truth.y, px: truth.dx, py: truth.dy }, truth);
+ * if (score.medianAngleErrorDeg !== 0 || score.fractionWithin !== 1) throw new Error("exact");
+ * ```
+ */
 export function scorePolarization(
   found: FoundPolarization,
   truth: TruthSites,
@@ -242,7 +273,18 @@ function cageVectors(truth: TruthSites, sites: number[], cell: number) {
   return { dx, dy };
 }
 
-/** Ground truth from a parsed `truth.csv` (columns `x,y,sublattice,dx,dy,variant`). */
+/**
+ * Ground truth from a parsed `truth.csv` (columns `x,y,sublattice,dx,dy,variant`).
+ *
+ * @example
+ * ```ts
+ * import { truthFromCsv } from "./score.ts";
+ * import { parseCsv } from "./io/csv.ts";
+ * const table = parseCsv("x,y,sublattice,dx,dy,variant\n10,12,B,0.3,0,0\n", "truth.csv");
+ * const truth = truthFromCsv(table, "truth.csv");
+ * if (truth.sublattice[0] !== "B" || truth.dx[0] !== 0.3) throw new Error("one B site");
+ * ```
+ */
 export function truthFromCsv(table: CsvTable, name: string): TruthSites {
   for (const column of ["x", "y", "sublattice", "dx", "dy", "variant"]) {
     if (!table.header.includes(column)) throw new FormatError(name, `missing column "${column}"`);
@@ -272,6 +314,17 @@ export interface AngleSites {
  * matched to a truth site within `radius` cells (0.3); those matched to a
  * polar B site are scored by {@linkcode angleVariantAgreement} (best global
  * offset and sign, 30° tolerance).
+ *
+ * @example
+ * ```ts
+ * import { scoreSiteAngles } from "./score.ts";
+ * import { generateHaadf } from "./synth/generate.ts";
+ * const { truth, meta } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * // Angles at the B sites: their variant's direction, turned by 1 rad.
+ * const angle = Array.from(truth.variant, (v) => v < 0 ? NaN : meta.variantAngles[v] + 1);
+ * const agreement = scoreSiteAngles({ x: truth.x, y: truth.y, angle }, truth);
+ * if (agreement.agreement !== 1) throw new Error("a rotation of the variants agrees fully");
+ * ```
  */
 export function scoreSiteAngles(
   sites: AngleSites,

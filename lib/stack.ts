@@ -47,7 +47,7 @@ export interface StackOptions {
   perWindow?: boolean;
 }
 
-/** Window centres: `x` (column) and `y` (row) in px, contract frame. */
+/** Window centres: `x` (column) and `y` (row) in px (pixel centres at integers, y down). */
 export interface Centres {
   /** Column coordinate of each centre. */
   x: ArrayLike<number>;

@@ -1,5 +1,5 @@
 /**
- * The atom stage's tables as the contract names them: `atoms.csv` (one row
+ * The atom stage's tables: `atoms.csv` (one row
  * per column) and `polarization.csv` (one row per B column), with physical
  * units in extra `_pm` columns when the image is calibrated. Pure: columns
  * in, CSV text out.

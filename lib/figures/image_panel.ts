@@ -4,7 +4,7 @@
  * arrows, anything), a scale bar when the image is calibrated, and an
  * optional colour bar.
  *
- * Coordinates follow the contract: pixel (x, y) has its centre at (x, y),
+ * Coordinates are the image frame's: pixel (x, y) has its centre at (x, y),
  * x to the right, y down.
  *
  * @module

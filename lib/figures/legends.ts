@@ -131,8 +131,8 @@ export interface ColorWheelOptions extends AmplitudePhaseOptions {
  * The key of {@linkcode amplitudePhaseColor}: the pixel at angle θ and radius
  * r (as a fraction of the wheel radius) has the colour of angle θ and
  * amplitude r. Angles follow the image frame: 0° points right and angles grow
- * clockwise on screen, because y points down (as `atan2(dy, dx)` of the
- * contract does). Returns a complete SVG document.
+ * clockwise on screen, because y points down (as `atan2(dy, dx)` of an
+ * image-frame vector does). Returns a complete SVG document.
  */
 export function colorWheelSvg(options: ColorWheelOptions = {}): string {
   const size = Math.round(options.size ?? 96);

@@ -6,8 +6,8 @@
  * its colours: the colour wheel (with the amplitude range and unit) for
  * amplitude-phase colours, a colour bar for values, a legend for classes.
  *
- * Sites are at pixel coordinates (pixel centres at integers, as in the
- * contract); the plot area spans the image's pixels, -0.5 … width - 0.5.
+ * Sites are at pixel coordinates (pixel centres at integers, x right, y
+ * down); the plot area spans the image's pixels, -0.5 … width - 0.5.
  *
  * @module
  */

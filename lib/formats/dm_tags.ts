@@ -255,11 +255,6 @@ function readSimple(c: Cursor, type: number, little: boolean): number {
   }
 }
 
-/** The NumPy-style name of a Gatan tag element type, e.g. 4 → "uint16". */
-export function dmElementTypeName(type: number): string | undefined {
-  return SIMPLE_TYPES[type]?.[1];
-}
-
 function latin1(bytes: Uint8Array): string {
   return new TextDecoder("latin1").decode(bytes);
 }

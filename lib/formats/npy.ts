@@ -2,7 +2,7 @@
  * NumPy `.npy` encoding and decoding (format versions 1 to 3), pure: bytes in,
  * arrays out. Decoding accepts every numeric dtype, either byte order, and C
  * or Fortran order; encoding writes v1, little-endian float32, C order (the
- * contract's array format) or any other typed array kind.
+ * format of every array ferrovae writes) or any other typed array kind.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * CSV as the contract fixes it: one header row, comma separator, `.` decimal
+ * CSV as ferrovae writes and reads it: one header row, comma separator, `.` decimal
  * point, one row per item. Pure: text in, columns out and back.
  *
  * @module

@@ -28,7 +28,7 @@ export interface Encoding {
   mean: Float32Array;
   /** Posterior standard deviations, [count, L]. */
   sd: Float32Array;
-  /** Angle φ wrapped into [0, 2π) (contract convention: content rotated by +φ, y down). */
+  /** Angle φ wrapped into [0, 2π) (content rotated by +φ in the image frame, y down). */
   angle: Float64Array;
   /** Angle as the encoder gave it (unwrapped). */
   angleRaw: Float64Array;

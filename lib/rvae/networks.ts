@@ -10,7 +10,7 @@
  * R(φ) = [[cos φ, −sin φ], [sin φ, cos φ]] and s the translation scale;
  * the decoded image is the canonical one read at (u, v). Seen in the
  * image frame (y down), the decoded content is the canonical content
- * rotated by +φ (the contract's angle convention).
+ * rotated by +φ (the angle convention of every angle ferrovae reports).
  *
  * @module
  */

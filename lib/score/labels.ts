@@ -34,6 +34,16 @@ export interface AngleAgreement {
  * `angles`: an integer typed array (Int8Array, Int16Array, Int32Array) holds
  * variants (-1 = non-polar, left out), anything else holds true directions
  * in radians (NaN = non-polar, left out).
+ *
+ * @example
+ * ```ts
+ * import { angleVariantAgreement } from "./labels.ts";
+ * // Variants 0-3 (0°, 90°, 180°, 270°); encoded angles mirrored and turned by 0.5 rad.
+ * const variants = Int32Array.from({ length: 40 }, (_, i) => i % 4);
+ * const angles = Array.from(variants, (v) => 0.5 - (v * Math.PI) / 2);
+ * const result = angleVariantAgreement(angles, variants);
+ * if (result.agreement !== 1 || result.sign !== -1) throw new Error("found mirrored");
+ * ```
  */
 export function angleVariantAgreement(
   angles: ArrayLike<number>,
@@ -107,6 +117,12 @@ function bestOffset(differences: number[], tolerance: number): { hits: number; o
  * 1985): 1 for identical partitions whatever the label names, about 0 for
  * independent ones. Two partitions that are both trivial (one cluster, or
  * every item alone) score 1.
+ *
+ * @example
+ * ```ts
+ * import { adjustedRandIndex } from "./labels.ts";
+ * if (adjustedRandIndex([0, 0, 1, 1, 2], ["b", "b", "a", "a", "c"]) !== 1) throw new Error();
+ * ```
  */
 export function adjustedRandIndex(
   labelsA: ArrayLike<number | string>,

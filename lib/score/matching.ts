@@ -11,7 +11,7 @@ import { KDBush } from "../deps.ts";
 
 /** Points, optionally labelled with a sublattice ("A"/"B" or 0/1). */
 export interface ScoredPoints {
-  /** x, px (contract frame). */
+  /** x, px (image frame: pixel centres at integers, x right, y down). */
   x: ArrayLike<number>;
   /** y, px. */
   y: ArrayLike<number>;
@@ -63,6 +63,13 @@ function buildIndex(x: ArrayLike<number>, y: ArrayLike<number>): KDBush | undefi
  * One-to-one matching of points `a` to points `b` within `radius`, closest
  * pairs first (greedy on distance). Returns, for each point of `a`, the index
  * of its partner in `b` or -1.
+ *
+ * @example
+ * ```ts
+ * import { matchPoints } from "./matching.ts";
+ * const partner = matchPoints({ x: [0, 10, 50], y: [0, 0, 0] }, { x: [10.2, 0.1], y: [0, 0] }, 1);
+ * if (partner.join() !== "1,0,-1") throw new Error("closest within 1 px, one-to-one");
+ * ```
  */
 export function matchPoints(a: ScoredPoints, b: ScoredPoints, radius: number): Int32Array {
   const partnerOfA = new Int32Array(a.x.length).fill(-1);
@@ -84,7 +91,16 @@ export function matchPoints(a: ScoredPoints, b: ScoredPoints, radius: number): I
   return partnerOfA;
 }
 
-/** Median distance from each truth A site to its nearest other A site: the lattice spacing. */
+/**
+ * Median distance from each truth A site to its nearest other A site: the lattice spacing.
+ *
+ * @example
+ * ```ts
+ * import { estimateCell } from "./matching.ts";
+ * const truth = { x: [0, 4, 8, 2], y: [0, 0, 0, 1], sublattice: ["A", "A", "A", "B"] };
+ * if (estimateCell(truth) !== 4) throw new Error("A sites 4 px apart");
+ * ```
+ */
 export function estimateCell(
   truth: ScoredPoints & { sublattice: ArrayLike<string | number> },
 ): number {
