@@ -42,3 +42,20 @@ export function pixelSizeInPm(pixelSize: PixelSize | undefined): number | undefi
   const f = factor[unit];
   return f === undefined ? undefined : pixelSize.value * f;
 }
+
+/**
+ * `image` with its calibration replaced by `nm` nm per pixel (a user's
+ * `--pixel-size`), or `image` itself when `nm` is undefined. The pixels are
+ * shared, not copied.
+ *
+ * @example
+ * ```ts
+ * import { pixelSizeInPm, withPixelSize } from "./image.ts";
+ * const image = { data: new Float32Array(4), width: 2, height: 2 };
+ * if (pixelSizeInPm(withPixelSize(image, 0.02).pixelSize) !== 20) throw new Error("20 pm");
+ * if (withPixelSize(image, undefined) !== image) throw new Error("unchanged without a size");
+ * ```
+ */
+export function withPixelSize(image: Image, nm: number | undefined): Image {
+  return nm === undefined ? image : { ...image, pixelSize: { value: nm, unit: "nm" } };
+}

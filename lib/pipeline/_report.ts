@@ -9,6 +9,8 @@
 
 import type { Image } from "../image.ts";
 import { analysisReport, explorerData, type NamedSvg } from "../report/analysis_report.ts";
+import type { MethodsSection } from "../report/methods.ts";
+import type { Warning } from "../warnings.ts";
 import { buildReportHtml } from "../report/report_html.ts";
 import { decodeWithPose, type Encoding } from "../rvae/inference.ts";
 import type { Rvae } from "../rvae/model.ts";
@@ -41,6 +43,10 @@ export interface AnalysisReportSources {
   rvae: ReportRvae | null;
   /** d3's browser bundle, inlined for the explorer. */
   d3Source: string;
+  /** The run's warnings, shown first. */
+  warnings?: readonly Warning[];
+  /** The generated methods section, shown after the warnings. */
+  methods?: MethodsSection;
 }
 
 /** Windows decoded with the pose they were encoded with, in batches. */
@@ -88,6 +94,8 @@ export function analysisReportHtml(sources: AnalysisReportSources): string {
       figures: sources.figures,
       parameters: sources.parameters,
       explorer,
+      warnings: sources.warnings,
+      methods: sources.methods,
     }),
     { d3Source: sources.d3Source },
   );

@@ -6,40 +6,77 @@
  */
 
 import { type AtomResult, findAtoms, type FindAtomsOptions } from "../atoms/find_atoms.ts";
+import { arrowsFigure, sublatticeFigure } from "../atoms/figures.ts";
+import { atomsCsv, domainsCsv, latticeCsv, polarizationCsv } from "../atoms/tables.ts";
 import {
-  angleHistogramFigure,
-  arrowsFigure,
-  polarizationMapFigure,
-  sublatticeFigure,
-} from "../atoms/figures.ts";
-import { atomsCsv, polarizationCsv } from "../atoms/tables.ts";
+  assessPolarization,
+  type TrustOptions,
+  trustRecord,
+  type TrustReport,
+  trustSummaryLines,
+} from "../atoms/trust.ts";
+import {
+  domainMapFigure,
+  latticeMapsFigure,
+  polarizationDirectionsFigure,
+  trustedPolarizationMapFigure,
+} from "../atoms/trust_figures.ts";
 import { UserError } from "../errors.ts";
-import { type Image, pixelSizeInPm } from "../image.ts";
+import { type Image, withPixelSize } from "../image.ts";
+import { type AnglePeaks, describePeaks, findAnglePeaks } from "../rvae/angles.ts";
 import type { StageHooks, StageOutput } from "./_stage.ts";
 
 /** Options of {@linkcode atomsStage}: the finder's options, the image's name and whether to draw. */
 export interface AtomsStageOptions extends FindAtomsOptions {
   /** The image's file name, named in error messages (default "image"). */
   source?: string;
-  /** Draw the four figures (default true). */
+  /** Draw the figures (default true). */
   figures?: boolean;
+  /**
+   * How far to trust the polarisation: reference (default none), tilt
+   * correction (default off), averaging (default none), pixel size in nm
+   * overriding the file's (`--pixel-size`), seed of the coherence test
+   * (see `assessPolarization`).
+   */
+  trust?: TrustOptions;
+  /** Stop with a UserError when the columns do not fit a perovskite (`--strict`; default false). */
+  strict?: boolean;
+  /** The image in grey under the site maps ("image", default) or not ("none"). */
+  mapBackground?: "image" | "none";
 }
 
 /** What {@linkcode atomsStage} found: `atoms.csv`, `polarization.csv` and the figures. */
 export interface AtomsStageResult extends StageOutput {
-  /** The two tables' text. */
-  files: { "atoms.csv": string; "polarization.csv": string };
+  /** The tables' text. */
+  files: {
+    "atoms.csv": string;
+    "polarization.csv": string;
+    "domains.csv": string;
+    "lattice.csv": string;
+  };
   /** Columns, sublattices, polarisation. */
   result: AtomResult;
+  /** How far to trust the polarisation (errors, reference, significance, domains, lattice). */
+  trust: TrustReport;
+  /** Peaks of the significant vectors' directions. */
+  peaks: AnglePeaks;
+  /** Lines for the summary after the first (significance, reference, domains, lattice, calibration). */
+  trustLines: string[];
 }
 
 /**
  * Find the atom columns of `image` (LoG detection, Levenberg-Marquardt
- * refinement, sublattices, polarisation; see `findAtoms`) and make
- * `atoms.csv`, `polarization.csv` and, unless `figures` is false, the
- * figures `atoms`, `polarization_map`, `polarization_angles` and
- * `polarization_arrows`. Throws a UserError naming `source` when the image
- * holds no lattice.
+ * refinement, sublattices, polarisation; see `findAtoms`), measure how far
+ * to trust the polarisation (`assessPolarization`: standard errors,
+ * reference and tilt correction, significance, domains, averaging, lattice
+ * maps, calibration, the perovskite guard rail, warnings) and make
+ * `atoms.csv` (with `x_err, y_err`), `polarization.csv` (corrected vectors,
+ * `px_raw, py_raw, p_err, significant`, …), `domains.csv`, `lattice.csv`
+ * and, unless `figures` is false, the figures `atoms`, `polarization_map`
+ * (insignificant vectors grey), `polarization_angles` (significant
+ * directions with their peaks), `polarization_arrows`, `domain_map` and
+ * `lattice_maps`. Throws a UserError naming `source` when the image holds
+ * no lattice, or, with `strict`, when the columns do not fit a perovskite.
  *
  * @example
  * ```ts
@@ -50,11 +87,20 @@ export interface AtomsStageResult extends StageOutput {
  * ```
  */
 export async function atomsStage(
-  image: Image,
+  given: Image,
   options: AtomsStageOptions = {},
   hooks: StageHooks = {},
 ): Promise<AtomsStageResult> {
-  const { source = "image", figures = true, ...findOptions } = options;
+  const {
+    source = "image",
+    figures = true,
+    trust: trustOptions = {},
+    strict = false,
+    mapBackground = "image",
+    ...findOptions
+  } = options;
+  // Everything below (figures' axes included) in the calibration the user gave, if any.
+  const image = withPixelSize(given, trustOptions.pixelSizeNm);
   const started = performance.now();
   let result;
   try {
@@ -65,7 +111,16 @@ export async function atomsStage(
     throw err;
   }
   const found = performance.now();
-  const pm = pixelSizeInPm(image.pixelSize);
+  await hooks.onStep?.("trust");
+  const trust = assessPolarization(image, result, trustOptions);
+  const warnings = trust.warnings;
+  const notPerovskite = warnings.find((w) => w.code === "not-perovskite");
+  if (strict && notPerovskite) {
+    throw new UserError(source, `not-perovskite (--strict): ${notPerovskite.message}`);
+  }
+  const pm = trust.calibration.pixelPm;
+  const v = trust.vectors;
+  const peaks = findAnglePeaks(Array.from(v.angle).filter((_, j) => v.significant[j]));
   const parameters = {
     ...findOptions,
     period: result.lattice.period,
@@ -73,18 +128,43 @@ export async function atomsStage(
     windowRadius: result.windowRadius,
     neighbours: result.polarization.rule,
     pixelSizePm: pm ?? null,
+    pixelSizeSource: trust.calibration.source,
+    reference: v.reference.requested,
+    tiltCorrection: trustOptions.tiltCorrection ?? false,
+    average: trust.averaged.spec,
+    strict,
   };
   const files = {
-    "atoms.csv": atomsCsv(result.columns),
-    "polarization.csv": polarizationCsv(result.polarization, pm),
+    "atoms.csv": atomsCsv(result.columns, trust),
+    "polarization.csv": polarizationCsv(result.polarization, pm, trust),
+    "domains.csv": domainsCsv(result.polarization, trust),
+    "lattice.csv": latticeCsv(trust, pm),
   };
   if (figures) await hooks.onStep?.("figures");
+  // The arrows show the corrected vectors, as the map does.
+  const corrected: AtomResult = {
+    ...result,
+    polarization: {
+      ...result.polarization,
+      px: v.px,
+      py: v.py,
+      magnitude: v.magnitude,
+      angle: v.angle,
+    },
+  };
+  const background = { background: mapBackground };
+  const lattice = figures ? latticeMapsFigure(image, trust, background) : undefined;
   const drawn = figures
     ? [
       { name: "atoms", svg: sublatticeFigure(image, result) },
-      { name: "polarization_map", svg: polarizationMapFigure(image, result) },
-      { name: "polarization_angles", svg: angleHistogramFigure(image, result) },
-      { name: "polarization_arrows", svg: arrowsFigure(image, result) },
+      {
+        name: "polarization_map",
+        svg: trustedPolarizationMapFigure(image, result, trust, background),
+      },
+      { name: "polarization_angles", svg: polarizationDirectionsFigure(trust, peaks) },
+      { name: "polarization_arrows", svg: arrowsFigure(image, corrected) },
+      { name: "domain_map", svg: domainMapFigure(image, result, trust, background) },
+      ...(lattice ? [{ name: "lattice_maps", svg: lattice }] : []),
     ]
     : [];
   const c = result.columns;
@@ -104,6 +184,12 @@ export async function atomsStage(
     columnsPerCell: result.columnsPerCell,
     rescued: result.rescued,
     rowJitterRmsPx: Number(rowJitter.toFixed(4)),
+    trust: trustRecord(trust),
+    polarizationPeaks: {
+      text: describePeaks(peaks),
+      peaksDeg: peaks.peaks.map((q) => (q.angle * 180) / Math.PI),
+      fractions: peaks.peaks.map((q) => q.fraction),
+    },
     findMs: Math.round(found - started),
     totalMs: Math.round(performance.now() - started),
   };
@@ -115,5 +201,25 @@ export async function atomsStage(
       ? `; ${result.columnsPerCell.toFixed(2)} columns per lattice cell: one sublattice (or two ` +
         "that look alike), every column is called A and no polarisation is computed"
       : "");
-  return { result, files, figures: drawn, parameters, extra, summary };
+  // Each line "label: text", so that the analyze summary can make rows of them.
+  const trustLines = trustSummaryLines(trust).map((line) =>
+    line.startsWith("polarisation: ")
+      ? `significance: ${line.slice("polarisation: ".length)}`
+      : line.startsWith(v.reference.message) && !line.startsWith("reference")
+      ? `reference: ${line}`
+      : line
+  );
+  trustLines.splice(1, 0, `directions: of the significant vectors, ${describePeaks(peaks)}`);
+  return {
+    result,
+    trust,
+    peaks,
+    trustLines,
+    files,
+    figures: drawn,
+    parameters,
+    extra,
+    summary,
+    warnings,
+  };
 }

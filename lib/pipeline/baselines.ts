@@ -24,6 +24,7 @@ import {
 import { encodeNpy } from "../formats/npy.ts";
 import { type CsvColumn, formatCsv } from "../io/csv.ts";
 import type { StackFile } from "../io/stack_files.ts";
+import type { Image } from "../image.ts";
 import type { StageFigure, StageHooks, StageOutput } from "./_stage.ts";
 
 /** Options of {@linkcode baselinesStage}; the defaults are the `baselines` script's. */
@@ -46,6 +47,13 @@ export interface BaselinesStageOptions {
   seed?: number;
   /** Draw the figures (default true). */
   figures?: boolean;
+  /**
+   * The image the windows were cut from: `cluster_map` is drawn in its frame
+   * (size and calibration; default the extent of the positions, in px).
+   */
+  image?: Image | null;
+  /** The image in grey under `cluster_map` ("image") or not ("none", default). */
+  mapBackground?: "image" | "none";
 }
 
 /** What {@linkcode baselinesStage} computed: `clusters.csv`, `embeddings.csv`, `pca.npy`, figures. */
@@ -155,6 +163,9 @@ export async function baselinesStage(
         svg: clusterMapFigure(positions, {
           kmeans: results.labels.kmeans,
           gmm_full: results.labels.gmm_full,
+        }, {
+          frame: options.image ?? undefined,
+          background: options.mapBackground === "image" ? options.image : null,
         }),
       });
     }
