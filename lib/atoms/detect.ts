@@ -5,6 +5,10 @@
  * that dim B columns between bright A columns survive while noise and the
  * faint oxygen columns do not.
  *
+ * Reference: T. Lindeberg, Feature detection with automatic scale
+ * selection, Int. J. Comput. Vision 30, 79-116 (1998),
+ * doi:10.1023/A:1008045108935 (the scale-normalised Laplacian of Gaussian).
+ *
  * @module
  */
 

@@ -5,6 +5,12 @@
  * columns), refinement by Gaussian fits, A/B sublattices and the
  * polarisation of each B column.
  *
+ * References: Laplacian-of-Gaussian detection, T. Lindeberg, Int. J. Comput.
+ * Vision 30, 79-116 (1998), doi:10.1023/A:1008045108935; Levenberg-Marquardt
+ * fitting, K. Levenberg, Q. Appl. Math. 2, 164-168 (1944),
+ * doi:10.1090/qam/10666, and D. W. Marquardt, J. SIAM 11, 431-441 (1963),
+ * doi:10.1137/0111030.
+ *
  * @module
  */
 

@@ -5,6 +5,12 @@
  * The inverse-covariance parametrisation (a, b, c) has no angle wrap-around,
  * so the fit is smooth for round and elongated columns alike.
  *
+ * References: K. Levenberg, A method for the solution of certain non-linear
+ * problems in least squares, Q. Appl. Math. 2, 164-168 (1944),
+ * doi:10.1090/qam/10666; D. W. Marquardt, An algorithm for least-squares
+ * estimation of nonlinear parameters, J. SIAM 11, 431-441 (1963),
+ * doi:10.1137/0111030.
+ *
  * @module
  */
 

@@ -24,7 +24,8 @@ export interface Reference {
 /**
  * The works the methods cite. DOIs checked against the publishers' or
  * indexes' records: valleti2022 (DOAJ record of AIP Advances),
- * kalinin2021 (Science Advances); the others are the standard DOIs of
+ * kalinin2021 (Science Advances); arXiv preprints by their DataCite DOI
+ * (10.48550/arXiv.ID) beside their URL; the others are the standard DOIs of
  * these papers as the journals list them.
  */
 export const REFERENCES: Record<string, Reference> = {
@@ -47,11 +48,13 @@ export const REFERENCES: Record<string, Reference> = {
     text: "T. Bepler, E. D. Zhong, K. Kelley, E. Brignole, B. Berger (2019). Explicitly " +
       "disentangling image content from translation and rotation with spatial-VAE. Advances in " +
       "Neural Information Processing Systems 32 (NeurIPS 2019).",
+    doi: "10.48550/arXiv.1909.11663",
     url: "https://arxiv.org/abs/1909.11663",
   },
   kingma2014: {
     key: "kingma2014",
     text: "D. P. Kingma, M. Welling (2014). Auto-encoding variational Bayes. ICLR 2014.",
+    doi: "10.48550/arXiv.1312.6114",
     url: "https://arxiv.org/abs/1312.6114",
   },
   lindeberg1998: {
@@ -114,6 +117,7 @@ export const REFERENCES: Record<string, Reference> = {
   kingma2015: {
     key: "kingma2015",
     text: "D. P. Kingma, J. Ba (2015). Adam: a method for stochastic optimization. ICLR 2015.",
+    doi: "10.48550/arXiv.1412.6980",
     url: "https://arxiv.org/abs/1412.6980",
   },
 };

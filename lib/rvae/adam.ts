@@ -1,6 +1,8 @@
 /**
- * Adam (Kingma & Ba; PyTorch's defaults β = 0.9, 0.999, ε = 1e-8) on tfjs
- * variables, with its whole state readable and restorable.
+ * Adam (D. P. Kingma, J. Ba, Adam: a method for stochastic optimization,
+ * arXiv:1412.6980 (2014), doi:10.48550/arXiv.1412.6980; PyTorch's defaults
+ * β = 0.9, 0.999, ε = 1e-8) on tfjs variables, with its whole state readable
+ * and restorable.
  *
  * Why not `tf.train.adam`: its `setWeights` recomputes the bias-correction
  * accumulators as `pow(β, t)`, while training multiplies them step by step

@@ -6,6 +6,14 @@
  * A model holds tfjs variables on the current backend; call
  * `initBackend()` (lib/rvae/backend.ts) before creating one.
  *
+ * References: the rotationally invariant VAE, T. Bepler, E. D. Zhong,
+ * K. Kelley, E. Brignole, B. Berger, Explicitly disentangling image content
+ * from translation and rotation with spatial-VAE, NeurIPS 2019,
+ * arXiv:1909.11663, doi:10.48550/arXiv.1909.11663, and S. V. Kalinin,
+ * O. Dyck, S. Jesse, M. Ziatdinov, Sci. Adv. 7, eabd5084 (2021),
+ * doi:10.1126/sciadv.abd5084; its use on ferroic variants, S. M. P. Valleti
+ * et al., AIP Advances 12, 105122 (2022), doi:10.1063/5.0105406.
+ *
  * @module
  */
 

@@ -113,8 +113,9 @@ function bestOffset(differences: number[], tolerance: number): { hits: number; o
 }
 
 /**
- * Adjusted Rand index of two labellings of the same items (Hubert & Arabie
- * 1985): 1 for identical partitions whatever the label names, about 0 for
+ * Adjusted Rand index of two labellings of the same items (L. Hubert,
+ * P. Arabie, Comparing partitions, J. Classif. 2, 193-218 (1985),
+ * doi:10.1007/BF01908075): 1 for identical partitions whatever the label names, about 0 for
  * independent ones. Two partitions that are both trivial (one cluster, or
  * every item alone) score 1.
  *
