@@ -151,7 +151,8 @@ export const FORCE_HELP = "use --out even if it is not an output folder of this 
  * n-th time) and waits for a signal: SIGINT goes on as a Ctrl-C at that
  * point, SIGKILL kills it there. Tests interrupt runs at exact points this
  * way, without sleeping. Stages: the run's steps (`write:<file>`,
- * `commit:staged`, `commit:aside`, `commit:swapped`; see `RunOptions.onStep`).
+ * `commit:staged`, `commit:aside`, `commit:swapped`; see `RunOptions.onStep`)
+ * and those a script names with `MainContext.step` (series: `frame:<t>`).
  */
 const PAUSE_VARIABLE = "FERROVAE_TEST_PAUSE_AT";
 
@@ -171,6 +172,8 @@ export interface MainContext {
   open(options: Omit<RunOptions, "onStep" | "cancelled">): Run;
   /** True once Ctrl-C (SIGINT) was received. */
   interrupted(): boolean;
+  /** A named point of the script's own work (e.g. `frame:3`), where the test hook can pause it. */
+  step(name: string): Promise<void>;
 }
 
 /**
@@ -209,6 +212,7 @@ export async function runMain(main: (context: MainContext) => Promise<void>): Pr
         return run;
       },
       interrupted: () => interrupted,
+      step: reach,
     });
   } catch (err) {
     for (const run of runs) await run.abandon();

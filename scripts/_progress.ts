@@ -76,3 +76,48 @@ export function progressReporter(
     done: clear,
   };
 }
+
+/** A bar over a count of items (e.g. the frames of a series). */
+export interface CountProgress {
+  /** `done` of `total` items finished; `note` says what the last one was. */
+  update(done: number, total: number, note?: string): void;
+  /** Clear the bar. */
+  done(): void;
+}
+
+/**
+ * A bar over items, redrawn in place on a terminal (at most ~10 times a
+ * second, and on the last item); elsewhere one line per item.
+ */
+export function countProgress(
+  stream: { isTerminal(): boolean; writeSync(p: Uint8Array): number },
+  label: string,
+): CountProgress {
+  const tty = stream.isTerminal();
+  const encoder = new TextEncoder();
+  const write = (s: string) => void stream.writeSync(encoder.encode(s));
+  let lastDraw = 0;
+  let shown = false;
+  return {
+    update(done, total, note = "") {
+      if (!tty) {
+        write(`${label} ${done}/${total}${note ? ` ${note}` : ""}\n`);
+        return;
+      }
+      const now = performance.now();
+      if (now - lastDraw < 100 && done < total) return;
+      lastDraw = now;
+      const width = 30;
+      const filled = Math.round((done / Math.max(1, total)) * width);
+      write(
+        `\r\x1b[2K${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}` +
+          (note ? ` ${note}` : ""),
+      );
+      shown = true;
+    },
+    done() {
+      if (shown) write("\r\x1b[2K");
+      shown = false;
+    },
+  };
+}
