@@ -28,7 +28,19 @@ function ok(result: AtomResult): number[] {
   return Array.from({ length: p.x.length }, (_, j) => j).filter((j) => p.status[j] === "ok");
 }
 
-/** Columns over the image: A and B in two colours, failed fits as crosses. */
+/**
+ * Columns over the image: A and B in two colours, failed fits as crosses.
+ *
+ * @example
+ * ```ts
+ * import { sublatticeFigure } from "./figures.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const svg = sublatticeFigure(image, findAtoms(image));
+ * if (!svg.startsWith("<svg") || !svg.includes("sublattice")) throw new Error("titled SVG");
+ * ```
+ */
 export function sublatticeFigure(image: Image, result: AtomResult): string {
   const c = result.columns;
   const pick = (s: number) => {
@@ -75,6 +87,16 @@ export interface PolarizationMapOptions {
  * in nm when calibrated), over the image in grey unless `background` is
  * "none", with the colour wheel as key (magnitude at the rim in pm when
  * calibrated, px otherwise).
+ *
+ * @example
+ * ```ts
+ * import { polarizationMapFigure } from "./figures.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const svg = polarizationMapFigure(image, findAtoms(image), { background: "none" });
+ * if (!svg.includes("|p| (pm)")) throw new Error("a calibrated image: magnitudes in pm");
+ * ```
  */
 export function polarizationMapFigure(
   image: Image,
@@ -103,7 +125,19 @@ export function polarizationMapFigure(
   });
 }
 
-/** Histogram of the polarisation directions, degrees in [0, 360) (y down, as the image). */
+/**
+ * Histogram of the polarisation directions, degrees in [0, 360) (y down, as the image).
+ *
+ * @example
+ * ```ts
+ * import { angleHistogramFigure } from "./figures.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const svg = angleHistogramFigure(image, findAtoms(image));
+ * if (!svg.includes("median |p|")) throw new Error("the median magnitude is in the title");
+ * ```
+ */
 export function angleHistogramFigure(image: Image, result: AtomResult): string {
   const p = result.polarization;
   const js = ok(result);
@@ -122,6 +156,16 @@ export function angleHistogramFigure(image: Image, result: AtomResult): string {
 /**
  * Arrows on a zoomed crop (`cells` × `cells` lattice periods around the
  * image centre, default 10): each B column's polarisation, magnified.
+ *
+ * @example
+ * ```ts
+ * import { arrowsFigure } from "./figures.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const svg = arrowsFigure(image, findAtoms(image), 4);
+ * if (!svg.includes("polarisation ×")) throw new Error("the magnification is in the title");
+ * ```
  */
 export function arrowsFigure(image: Image, result: AtomResult, cells = 10): string {
   const p = result.polarization;

@@ -112,7 +112,20 @@ export interface AtomResult {
   rowShift: Float64Array;
 }
 
-/** Find, refine and classify the atom columns of `image` and compute the polarisation. */
+/**
+ * Find, refine and classify the atom columns of `image` and compute the polarisation.
+ *
+ * @example
+ * ```ts
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image, truth } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const atoms = findAtoms(image);
+ * const found = atoms.columns.x.length;
+ * if (Math.abs(found - truth.x.length) > 0.2 * truth.x.length) throw new Error(`${found} columns`);
+ * if (Math.abs(atoms.lattice.period - 14.7) > 0.5) throw new Error("the generator's 14.7 px period");
+ * ```
+ */
 export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomResult {
   if (image.width < 16 || image.height < 16) {
     throw new UserError(

@@ -48,6 +48,16 @@ export interface LatticeOptions {
 /**
  * Estimate the lattice of a periodic image from its power spectrum. Returns
  * undefined when no two non-collinear Bragg peaks stand out.
+ *
+ * @example
+ * ```ts
+ * import { estimateLattice } from "./spacing.ts";
+ * // Round bumps on a square lattice of period 8 px.
+ * const data = Float32Array.from({ length: 128 * 128 }, (_, i) =>
+ *   Math.cos((2 * Math.PI * (i % 128)) / 8) + Math.cos((2 * Math.PI * Math.floor(i / 128)) / 8));
+ * const lattice = estimateLattice({ data, width: 128, height: 128 });
+ * if (Math.abs(lattice!.period - 8) > 0.05) throw new Error(`period ${lattice?.period}`);
+ * ```
  */
 export function estimateLattice(
   image: Grid,

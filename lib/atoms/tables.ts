@@ -16,6 +16,18 @@ import { A } from "./sublattice.ts";
 /**
  * `atoms.csv`: x, y, sublattice, intensity, then the fit's details; with a
  * trust report, `x_err, y_err` (standard errors of the position, px) last.
+ *
+ * @example
+ * ```ts
+ * import { atomsCsv } from "./tables.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const atoms = findAtoms(image);
+ * const lines = atomsCsv(atoms.columns).trim().split("\n");
+ * if (!lines[0].startsWith("x,y,sublattice,intensity")) throw new Error(lines[0]);
+ * if (lines.length !== atoms.columns.x.length + 1) throw new Error("a row per column");
+ * ```
  */
 export function atomsCsv(columns: AtomColumns, trust?: TrustReport): string {
   const n = columns.x.length;
@@ -43,6 +55,18 @@ export function atomsCsv(columns: AtomColumns, trust?: TrustReport): string {
  * (NaN where flagged), the local lattice parameters, the row of the column
  * in atoms.csv (`atom`, from 0) and its status; `_pm` columns when
  * `pixelPm` (picometres per pixel) is given.
+ *
+ * @example
+ * ```ts
+ * import { polarizationCsv } from "./tables.ts";
+ * import { findAtoms } from "./find_atoms.ts";
+ * import { generateHaadf } from "../synth/generate.ts";
+ * const { image } = generateHaadf({ seed: 1, width: 96, height: 96 });
+ * const header = polarizationCsv(findAtoms(image).polarization, 27).split("\n")[0];
+ * if (!header.startsWith("x,y,px,py,magnitude,angle") || !header.includes("px_pm")) {
+ *   throw new Error(header);
+ * }
+ * ```
  */
 export function polarizationCsv(p: Polarization, pixelPm?: number, trust?: TrustReport): string {
   const v = trust?.vectors;
