@@ -6,7 +6,10 @@
  * @module
  */
 
+import { type AveragingSpec, parseAveraging } from "../lib/atoms/averaging.ts";
 import type { FindAtomsOptions } from "../lib/atoms/find_atoms.ts";
+import { parseReference, type ReferenceSpec } from "../lib/atoms/reference.ts";
+import type { TrustOptions } from "../lib/atoms/trust.ts";
 import type { NeighbourRule } from "../lib/atoms/polarization.ts";
 import type { SublatticeRule } from "../lib/atoms/sublattice.ts";
 import { type EmbeddingName, EMBEDDINGS } from "../lib/baselines/suite.ts";
@@ -122,6 +125,177 @@ export function findAtomsOptions(flags: AtomsFlagValues, window: number): FindAt
   };
 }
 
+// ---- calibration and trust (issue 15) ---------------------------------------------------------
+
+/** The value of {@linkcode pixelSizeFlag}: nm per pixel, overriding the file's. */
+export type PixelSizeFlagValues = {
+  /** nm per pixel (absent: the file's calibration). */
+  pixelSize?: number;
+};
+
+function addPixelSizeOption(cmd: Command) {
+  return cmd.option(
+    "--pixel-size <nm>",
+    "pixel size in nm: supplies or overrides the file's calibration (lengths in pm)",
+    numberFlag("--pixel-size", 1e-6, 999),
+  );
+}
+type _PixelSizeFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addPixelSizeOption>, PixelSizeFlagValues>
+>;
+
+/** Add `--pixel-size NM` to `cmd` (every script that reads an image has it). */
+export function pixelSizeFlag<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & PixelSizeFlagValues, G> {
+  return withFlags<PixelSizeFlagValues, A, O, G>(cmd, addPixelSizeOption);
+}
+
+/**
+ * The values of {@linkcode trustFlags}' flags. A type, not an interface: only an object
+ * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
+ */
+export type TrustFlagValues = {
+  /** Subtract a smooth field fitted to all vectors: true (a plane) or the order (absent: off). */
+  tiltCorrection?: true | number;
+  /** Averaging of the polarisation maps. */
+  average: AveragingSpec;
+  /** Exit with status 1 when the columns do not fit a perovskite (set by the switch). */
+  strict?: true;
+  /** The image in grey under the site maps, or not. */
+  mapBackground: "image" | "none";
+};
+
+/** A flag parser from a library parser that throws a UserError. */
+function parsedFlag<T>(flag: string, parse: (text: string) => T): (v: string) => T {
+  return (value: string) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${flag} ${(err as Error).message}`);
+    }
+  };
+}
+
+const REFERENCE_HELP = "measure the polarisation against: none (as measured), mean (of the " +
+  "image), box:x0,y0,x1,y1 (the B sites in that box, px, e.g. a substrate) or auto (a " +
+  "substrate band at an image edge, found from the A intensities; none when there is none)";
+
+/** The value of {@linkcode referenceFlag}. */
+export type ReferenceFlagValues = {
+  /** What the vectors are measured against. */
+  reference: ReferenceSpec;
+};
+
+function addReferenceOption(cmd: Command) {
+  return cmd.option(
+    "--reference <ref>",
+    REFERENCE_HELP,
+    parsedFlag("--reference", (v) => parseReference(v, "--reference")),
+    { kind: "none" } as ReferenceSpec,
+  );
+}
+type _ReferenceFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addReferenceOption>, ReferenceFlagValues>
+>;
+
+/** Add `--reference none|mean|box:x0,y0,x1,y1|auto` (atoms). */
+export function referenceFlag<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & ReferenceFlagValues, G> {
+  return withFlags<ReferenceFlagValues, A, O, G>(cmd, addReferenceOption);
+}
+
+/** The value of {@linkcode polarizationReferenceFlag}. */
+export type PolarizationReferenceFlagValues = {
+  /** What the vectors are measured against. */
+  polarizationReference: ReferenceSpec;
+};
+
+function addPolarizationReferenceOption(cmd: Command) {
+  return cmd.option(
+    "--polarization-reference <ref>",
+    REFERENCE_HELP + " (atoms' --reference; analyze's --reference is the rVAE's)",
+    parsedFlag(
+      "--polarization-reference",
+      (v) => parseReference(v, "--polarization-reference"),
+    ),
+    { kind: "none" } as ReferenceSpec,
+  );
+}
+type _PolarizationReferenceFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addPolarizationReferenceOption>, PolarizationReferenceFlagValues>
+>;
+
+/**
+ * Add `--polarization-reference none|mean|box:x0,y0,x1,y1|auto` (analyze,
+ * where `--reference` is the rVAE's AtomAI switch).
+ */
+export function polarizationReferenceFlag<
+  A extends unknown[],
+  O extends OptionValues,
+  G extends OptionValues,
+>(cmd: Command<A, O, G>): Command<A, O & PolarizationReferenceFlagValues, G> {
+  return withFlags<PolarizationReferenceFlagValues, A, O, G>(cmd, addPolarizationReferenceOption);
+}
+
+function addTrustOptions(cmd: Command) {
+  return cmd
+    .option(
+      "--tilt-correction [order]",
+      "subtract a smooth field fitted to all vectors (mistilt, scan distortion): a plane, or " +
+        "order 2; off by default because it also removes a real uniform polarisation",
+      parsedFlag("--tilt-correction", (v) => {
+        if (v !== "1" && v !== "2") throw new Error(`takes 1 or 2, not "${v}"`);
+        return Number(v);
+      }),
+    )
+    .option(
+      "--average <how>",
+      "average the mapped polarisation: none, cell (each site and its nearest neighbours) or " +
+        "radius:R (sites within R cells); the CSV keeps the per-site vectors",
+      parsedFlag("--average", (v) => parseAveraging(v)),
+      { kind: "none", radius: 0 } as AveragingSpec,
+    )
+    .option("--strict", "exit with status 1 when the columns do not fit a perovskite")
+    .option(
+      "--map-background <what>",
+      "under the site maps: image (the image in grey) or none",
+      choiceFlag("--map-background", ["image", "none"] as const),
+      "image" as const,
+    );
+}
+// Does not compile when TrustFlagValues and the flags above disagree.
+type _TrustFlagValuesExact = Assert<
+  YieldsExactly<ReturnType<typeof addTrustOptions>, TrustFlagValues>
+>;
+
+/**
+ * Add the polarisation-trust flags (`--tilt-correction`, `--average`,
+ * `--strict`, `--map-background`) to `cmd`; atoms and analyze have them
+ * (with {@linkcode referenceFlag} or {@linkcode polarizationReferenceFlag}).
+ */
+export function trustFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & TrustFlagValues, G> {
+  return withFlags<TrustFlagValues, A, O, G>(cmd, addTrustOptions);
+}
+
+/** The trust options from the values of {@linkcode trustFlags}, the reference and `--pixel-size`. */
+export function trustOptions(
+  flags: TrustFlagValues & PixelSizeFlagValues,
+  reference: ReferenceSpec,
+  seed = 0,
+): TrustOptions {
+  return {
+    reference,
+    tiltCorrection: flags.tiltCorrection === undefined ? false : flags.tiltCorrection,
+    average: flags.average,
+    pixelSizeNm: flags.pixelSize,
+    seed,
+  };
+}
+
 // ---- stack ----------------------------------------------------------------------------------
 
 /**
@@ -129,8 +303,10 @@ export function findAtomsOptions(flags: AtomsFlagValues, window: number): FindAt
  * type satisfies commander's `OptionValues` (`Record<string, unknown>`) in later chains.
  */
 export type StackFlagValues = {
-  /** Window side in px. */
-  window: number;
+  /** Window side in px (absent: from the lattice period, see `--window-cells`). */
+  window?: number;
+  /** Window side in lattice periods (absent: 1.9). */
+  windowCells?: number;
   /** The sublattice the windows are centred on (A, B, or all; recorded, and named in messages). */
   sublattice: string;
   /** Sub-pixel or integer centring. */
@@ -144,7 +320,16 @@ export type StackFlagValues = {
 /** The stack's flags on `cmd`, with the option values commander infers for them. */
 function addStackOptions(cmd: Command) {
   return cmd
-    .option("--window <px>", "window side in px", intFlag("--window", 4, 1024), 48)
+    .option(
+      "--window <px>",
+      "window side in px (default: --window-cells lattice periods, rounded to an even number)",
+      intFlag("--window", 4, 1024),
+    )
+    .option(
+      "--window-cells <c>",
+      "window side in lattice periods when --window is not given (default 1.9, the paper's)",
+      numberFlag("--window-cells", 0.5, 20),
+    )
     .option("--sublattice <name>", "sublattice to centre on (A, B, or all)", "B")
     .option(
       "--centring <how>",
@@ -282,6 +467,14 @@ export type TrainFlagValues = {
   batch?: number;
   /** Held-out fraction. */
   holdout?: number;
+  /** Epochs without a better held-out loss before training stops (0: never). */
+  patience?: number;
+  /** Epochs without a better held-out loss before the learning rate is halved (0: never). */
+  lrPatience?: number;
+  /** The learning rate is never halved below this. */
+  minLr?: number;
+  /** Seeds to train; the one with the lowest held-out loss is kept. */
+  restarts: number;
   /** Prior width of the angle. */
   anglePrior?: number;
   /** Shift per unit of dx, dy, in grid units (AtomAI's translation prior, 0.1). */
@@ -310,7 +503,7 @@ export interface TrainFlags extends Omit<TrainFlagValues, "rotations" | "referen
  */
 export function rvaeSettings(
   flags: TrainFlags,
-): { config: Partial<RvaeConfig>; training: TrainOptions } {
+): { config: Partial<RvaeConfig>; training: TrainOptions; restarts: number } {
   const config: Partial<RvaeConfig> = {
     ...(flags.reference ? REFERENCE_CONFIG : DEFAULT_CONFIG),
     ...(flags.rotations !== undefined ? { rotations: flags.rotations as 1 | 2 | 4 } : {}),
@@ -329,8 +522,11 @@ export function rvaeSettings(
     ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
     ...(flags.holdout !== undefined ? { validationFraction: flags.holdout } : {}),
+    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
+    ...(flags.lrPatience !== undefined ? { lrPatience: flags.lrPatience } : {}),
+    ...(flags.minLr !== undefined ? { minLearningRate: flags.minLr } : {}),
   });
-  return { config, training };
+  return { config, training, restarts: flags.restarts };
 }
 
 /** The values of {@linkcode trainFlags} (and `--seed`) as the flags' record of a script. */
@@ -363,6 +559,28 @@ function addTrainOptions(cmd: Command) {
     .option("--lr <rate>", "Adam learning rate", numberFlag("--lr", 1e-7, 0.5))
     .option("--batch <n>", "batch size", intFlag("--batch", 1, 4096))
     .option("--holdout <fraction>", "held-out fraction", numberFlag("--holdout", 0, 0.9))
+    .option(
+      "--patience <n>",
+      "stop after N epochs without a better held-out loss; 0 never stops early (default 6)",
+      intFlag("--patience", 0, 100000),
+    )
+    .option(
+      "--lr-patience <n>",
+      "halve the learning rate after N epochs without a better held-out loss; 0 keeps it " +
+        "(default 2)",
+      intFlag("--lr-patience", 0, 100000),
+    )
+    .option(
+      "--min-lr <rate>",
+      "never halve the learning rate below this (default 1e-4)",
+      numberFlag("--min-lr", 1e-9, 0.5),
+    )
+    .option(
+      "--restarts <n>",
+      "train N seeds (seed, seed+1, ...) and keep the lowest held-out loss",
+      intFlag("--restarts", 1, 100),
+      1,
+    )
     .option(
       "--angle-prior <rad>",
       "prior width p of the angle",
