@@ -114,6 +114,12 @@ export const REFERENCES: Record<string, Reference> = {
       "Journal of Statistical Software 31(3).",
     doi: "10.18637/jss.v031.i03",
   },
+  hadjimichael2021: {
+    key: "hadjimichael2021",
+    text: "M. Hadjimichael et al. (2021). Metal-ferroelectric supercrystals with periodically " +
+      "curved metallic layers. Nature Materials 20, 495-502.",
+    doi: "10.1038/s41563-020-00864-6",
+  },
   kingma2015: {
     key: "kingma2015",
     text: "D. P. Kingma, J. Ba (2015). Adam: a method for stochastic optimization. ICLR 2015.",
@@ -209,6 +215,45 @@ export function methodsSection(manifest: unknown, counts: MethodsCounts = {}): M
           : "") +
         ".",
       cites: ["lindeberg1998", "levenberg1944", "marquardt1963"],
+    });
+  }
+  const trust = atoms && (atoms.reference !== undefined || atoms.average !== undefined)
+    ? atoms
+    : undefined;
+  if (trust) {
+    const reference = String(trust.reference ?? "none");
+    const tilt = trust.tiltCorrection;
+    const average = dict(trust.average);
+    const radius = average && typeof average.radius === "number" ? average.radius : 0;
+    paragraphs.push({
+      stage: "Uncertainty, reference and significance",
+      text: "Each column position carries its standard error from the image's measured noise " +
+        "(its level, gain and pixel-to-pixel correlation) and the fit window; each polarisation " +
+        "vector the error propagated from its B column and the A columns that define its centre. " +
+        (reference === "none"
+          ? "The vectors are reported as measured (no reference region). "
+          : reference === "mean"
+          ? "The mean vector of the image was subtracted. "
+          : reference === "auto"
+          ? "The mean vector of a chemically distinct band at an image edge (a substrate, found " +
+            "from the A-column intensities) was subtracted, when one was found. "
+          : "The mean vector of the B sites in a non-polar reference box was subtracted. ") +
+        (tilt !== undefined && tilt !== false
+          ? `A smooth field (polynomial of order ${
+            tilt === true ? 1 : String(tilt)
+          }) fitted to all vectors was subtracted to remove mistilt and scan distortion, as in ` +
+            "[hadjimichael2021]. "
+          : "") +
+        "A vector counts as significant when its magnitude exceeds three standard errors; " +
+        "significant sites were grouped into direction classes, reported as variants only when " +
+        "neighbouring sites share a class more often than shuffled labels do (permutation test)" +
+        (radius > 0
+          ? `; maps show the vectors averaged over ${num(radius)} lattice period${
+            radius === 1 ? "" : "s"
+          } (the per-site vectors are in the tables)`
+          : "") +
+        ".",
+      cites: tilt !== undefined && tilt !== false ? ["hadjimichael2021"] : [],
     });
   }
   const stack = dict(parameters.stack);
