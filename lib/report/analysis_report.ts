@@ -64,17 +64,30 @@ const CATALOG: Record<string, CatalogEntry> = {
   polarization_map: {
     section: ATOMS,
     title: "Polarisation map (Fig. 1b)",
-    caption: "Each B column's polarisation: hue is the direction, colour strength the magnitude.",
+    caption: "Each B column's polarisation after the reference (and tilt) correction: hue is " +
+      "the direction, colour strength the magnitude; grey where |p| is within 3 standard errors.",
   },
   polarization_angles: {
     section: ATOMS,
     title: "Polarisation directions",
-    caption: "Histogram of the polarisation angles: one peak per polar variant.",
+    caption: "Directions of the significant vectors, with the peaks found on the circle.",
   },
   polarization_arrows: {
     section: ATOMS,
     title: "Polarisation vectors",
     caption: "Magnified polarisation arrows on a crop at the image centre.",
+  },
+  domain_map: {
+    section: ATOMS,
+    title: "Domains",
+    caption: "Significant B sites by variant (by direction class, marked, when the classes are " +
+      "not spatially coherent), domain walls in white, sites that are not significant in grey.",
+  },
+  lattice_maps: {
+    section: ATOMS,
+    title: "Lattice maps",
+    caption: "Local lattice parameters a and b at the A columns, their ratio, the lattice " +
+      "rotation and the strain against the reference region or the image median.",
   },
   stack_windows: {
     section: STACK,
