@@ -17,7 +17,16 @@ export { angleDelta, wrapAngle };
 
 const TWO_PI = 2 * Math.PI;
 
-/** A circular histogram: bin `i` covers [i, i+1)·2π/bins. */
+/**
+ * A circular histogram: bin `i` covers [i, i+1)·2π/bins.
+ *
+ * @example
+ * ```ts
+ * import { angleHistogram } from "./angles.ts";
+ * const counts = angleHistogram([0.1, -0.1, Math.PI, NaN], 4);
+ * if (counts.join() !== "1,0,1,1") throw new Error("-0.1 wraps into the last bin; NaN is left out");
+ * ```
+ */
 export function angleHistogram(angles: ArrayLike<number>, bins: number): Float64Array {
   const counts = new Float64Array(bins);
   for (let i = 0; i < angles.length; i++) {

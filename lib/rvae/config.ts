@@ -233,7 +233,23 @@ function checkWhole(name: string, value: number, min: number): void {
   }
 }
 
-/** Complete `partial` with the defaults and check every field; throws a `UserError`. */
+/**
+ * Complete `partial` with the defaults and check every field; throws a `UserError`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CONFIG, makeConfig } from "./config.ts";
+ * const config = makeConfig(28, { latentDim: 3 });
+ * if (config.size !== 28 || config.decoder !== DEFAULT_CONFIG.decoder) throw new Error("defaults");
+ * let refused = false;
+ * try {
+ *   makeConfig(28, { latentDim: -1 });
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("a negative latent count is refused");
+ * ```
+ */
 export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): RvaeConfig {
   const config: RvaeConfig = { ...DEFAULT_CONFIG, ...partial, size };
   // An odd window cannot be binned: the default then falls back to full resolution.
@@ -281,7 +297,16 @@ export function makeConfig(size: number, partial: Partial<RvaeConfig> = {}): Rva
   return config;
 }
 
-/** Complete `partial` with the default training options and check them; throws a `UserError`. */
+/**
+ * Complete `partial` with the default training options and check them; throws a `UserError`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TRAINING, makeTrainOptions } from "./config.ts";
+ * const options = makeTrainOptions({ epochs: 5 });
+ * if (options.epochs !== 5 || options.batchSize !== DEFAULT_TRAINING.batchSize) throw new Error();
+ * ```
+ */
 export function makeTrainOptions(partial: Partial<TrainOptions> = {}): TrainOptions {
   const options: TrainOptions = { ...DEFAULT_TRAINING, ...partial };
   checkWhole("--epochs", options.epochs, 1);

@@ -68,7 +68,22 @@ export function pixelsToShift(
   return [(c * a - s * b) / config.translationScale, (s * a + c * b) / config.translationScale];
 }
 
-/** Encode `stack` (raw intensities, N windows of size², row-major). */
+/**
+ * Encode `stack` (raw intensities, N windows of size², row-major).
+ *
+ * @example
+ * ```ts
+ * import { encodeStack } from "./inference.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * await initBackend({ backend: "cpu" });
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8, latentDim: 2 }));
+ * const encoding = encodeStack(model, new Float32Array(5 * 8 * 8).fill(0.5));
+ * if (encoding.count !== 5 || encoding.content.length !== 10) throw new Error("5 x (z1, z2)");
+ * if (!encoding.angle.every((a) => a >= 0 && a < 2 * Math.PI)) throw new Error("in [0, 2π)");
+ * ```
+ */
 export function encodeStack(
   model: Rvae,
   stack: Float32Array,
@@ -127,7 +142,22 @@ export interface DecodeRequest {
   shiftPixels?: ArrayLike<number>;
 }
 
-/** Decode windows with pose; returns raw intensities, N windows of size² row-major. */
+/**
+ * Decode windows with pose; returns raw intensities, N windows of size² row-major.
+ *
+ * @example
+ * ```ts
+ * import { decodeWithPose } from "./inference.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * await initBackend({ backend: "cpu" });
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8, latentDim: 2 }));
+ * // Three windows: (z1, z2) = (-1, 0), (0, 0), (1, 0), the last one turned by 90°.
+ * const windows = decodeWithPose(model, { content: [-1, 0, 0, 0, 1, 0], angle: [0, 0, Math.PI / 2] });
+ * if (windows.length !== 3 * 8 * 8) throw new Error("three 8 x 8 windows");
+ * ```
+ */
 export function decodeWithPose(model: Rvae, request: DecodeRequest): Float32Array {
   const { config } = model;
   const k = config.latentDim;

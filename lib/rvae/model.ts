@@ -55,7 +55,22 @@ export interface CreateRvaeOptions {
   normalization?: Normalization;
 }
 
-/** Make a model with seeded initial weights (or given ones). */
+/**
+ * Make a model with seeded initial weights (or given ones).
+ *
+ * @example
+ * ```ts
+ * import { createRvae, disposeRvae, modelParams } from "./model.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * await initBackend({ backend: "cpu" });
+ * const config = makeConfig(8, { hiddenUnits: 8 });
+ * const a = createRvae(config, { seed: 4 }), b = createRvae(config, { seed: 4 });
+ * const same = modelParams(a).every((p, i) => p.data.every((v, j) => v === modelParams(b)[i].data[j]));
+ * disposeRvae(a), disposeRvae(b);
+ * if (!same) throw new Error("the same seed gives the same weights");
+ * ```
+ */
 export function createRvae(config: RvaeConfig, options: CreateRvaeOptions = {}): Rvae {
   ensureGradients();
   const normalization = options.normalization ?? { offset: 0, scale: 1 };
@@ -109,7 +124,21 @@ function startCanonicalAtMean(config: RvaeConfig, params: ParamArrays, mean: num
   }
 }
 
-/** Free the model's tensors. */
+/**
+ * Free the model's tensors.
+ *
+ * @example
+ * ```ts
+ * import { createRvae, disposeRvae } from "./model.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { tf } from "../deps.ts";
+ * await initBackend({ backend: "cpu" });
+ * const before = tf.memory().numTensors;
+ * disposeRvae(createRvae(makeConfig(8, { hiddenUnits: 8 })));
+ * if (tf.memory().numTensors !== before) throw new Error("every tensor freed");
+ * ```
+ */
 export function disposeRvae(model: Rvae): void {
   for (const v of model.variables.values()) v.dispose();
   model.grid.x.dispose();

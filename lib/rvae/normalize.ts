@@ -11,6 +11,15 @@ import type { Normalization } from "./config.ts";
 /**
  * Offset and scale that map `data`'s range onto [0, 1] (scale 1 for a
  * constant stack), and the mean scaled window of `pixels` values.
+ *
+ * @example
+ * ```ts
+ * import { stackNormalization } from "./normalize.ts";
+ * // Two windows of two pixels: [10, 20] and [30, 50].
+ * const n = stackNormalization([10, 20, 30, 50], 2);
+ * if (n.offset !== 10 || n.scale !== 40) throw new Error("range 10-50 onto [0, 1]");
+ * if (n.meanWindow?.join() !== "0.25,0.625") throw new Error("mean window, scaled");
+ * ```
  */
 export function stackNormalization(data: ArrayLike<number>, pixels: number): Normalization {
   let lo = Infinity;

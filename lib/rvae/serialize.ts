@@ -110,7 +110,22 @@ function littleEndian(values: Float32Array): Uint8Array {
   return bytes;
 }
 
-/** The two files of a saved model. */
+/**
+ * The two files of a saved model.
+ *
+ * @example
+ * ```ts
+ * import { decodeModel, encodeModel } from "./serialize.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { initialParams } from "./params.ts";
+ * const config = makeConfig(8, { hiddenUnits: 8 });
+ * const params = initialParams(config, 1);
+ * const normalization = { offset: 0, scale: 1, meanWindow: new Array(64).fill(0) };
+ * const { configJson, weights } = encodeModel(config, normalization, params);
+ * const back = decodeModel(configJson, weights, { config: "config.json", weights: "weights.bin" });
+ * if (back.params[0].data[0] !== params[0].data[0]) throw new Error("the weights, read back");
+ * ```
+ */
 export function encodeModel(
   config: RvaeConfig,
   normalization: Normalization,
@@ -131,7 +146,22 @@ export function encodeModel(
   return { configJson: JSON.stringify(file, null, 2) + "\n", weights: bytes };
 }
 
-/** Parse a saved model; `names` are the two files' names for error messages. */
+/**
+ * Parse a saved model; `names` are the two files' names for error messages.
+ *
+ * @example
+ * ```ts
+ * import { decodeModel } from "./serialize.ts";
+ * import { FormatError } from "../errors.ts";
+ * let message = "";
+ * try {
+ *   decodeModel("{}", new Uint8Array(0), { config: "model/config.json", weights: "weights.bin" });
+ * } catch (err) {
+ *   if (err instanceof FormatError) message = err.line();
+ * }
+ * if (!message.includes("model/config.json")) throw new Error("the error names the file");
+ * ```
+ */
 export function decodeModel(
   configJson: string,
   weights: Uint8Array,

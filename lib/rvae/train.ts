@@ -230,6 +230,25 @@ const MAX_ROLLBACKS = 6;
  * major; scaled by the model's normalisation here). With `resume`, continue
  * from that checkpoint. Resolves when all epochs are done or `shouldStop`
  * said so.
+ *
+ * @example
+ * ```ts
+ * import { trainRvae } from "./train.ts";
+ * import { initBackend } from "./backend.ts";
+ * import { makeConfig, makeTrainOptions } from "./config.ts";
+ * import { createRvae } from "./model.ts";
+ * import { stackNormalization } from "./normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const stack = new Float32Array(16 * 8 * 8).map((_, i) => Math.sin(i));
+ * const normalization = stackNormalization(stack, 8 * 8);
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8 }), { seed: 1, normalization });
+ * const seen: number[] = [];
+ * const result = await trainRvae(model, stack, {
+ *   ...makeTrainOptions({ epochs: 2, batchSize: 8 }),
+ *   hooks: { onEpoch: (record) => seen.push(record.epoch) },
+ * });
+ * if (result.endReason !== "epochs" || seen.join() !== "1,2") throw new Error("two epochs");
+ * ```
  */
 export async function trainRvae(
   model: Rvae,
