@@ -53,3 +53,49 @@ Deno.test("gradients split across a helper worker equal the single-thread ones",
     disposeRvae(model);
   }
 });
+
+Deno.test("products and convolutions on two threads equal one thread's bit for bit", async () => {
+  const { closeBackendThreads, startProductThreadsForTests } = await import(
+    "../lib/rvae/kernels/thread_switch.ts"
+  );
+  await initBackend({ backend: "wasm", threads: 2 });
+  const random = new Random(21);
+  const tensor = (shape: number[]) =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((p, n) => p * n, 1) }, () => random.normal()),
+      shape,
+    );
+  // Rows split (m ≥ 2 row blocks), columns split (few rows), and a convolution's three products.
+  const a = tensor([1000, 70]), b = tensor([70, 130]), skinny = tensor([40, 300]);
+  const wide = tensor([300, 2000]);
+  const x = tensor([3, 20, 20, 16]) as tf.Tensor4D, filter = tensor([3, 3, 16, 24]) as tf.Tensor4D;
+  const run = () =>
+    tf.tidy(() => {
+      const y = tf.conv2d(x, filter, 1, "same");
+      const dy = tf.onesLike(y);
+      const attrs = { strides: 1, pad: "same", dataFormat: "NHWC" };
+      return [
+        tf.matMul(a, b),
+        tf.matMul(skinny, wide),
+        tf.matMul(a, a, true, false),
+        y,
+        tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
+          ...attrs,
+          inputShape: x.shape,
+        }) as tf.Tensor,
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+          ...attrs,
+          filterShape: filter.shape,
+        }) as tf.Tensor,
+      ].map((t) => t.dataSync() as Float32Array);
+    });
+  assert(await startProductThreadsForTests(), "the helper thread started");
+  const two = run();
+  closeBackendThreads();
+  const one = run();
+  for (let i = 0; i < one.length; i++) {
+    assertEquals(two[i].length, one[i].length);
+    assert(two[i].every((v, j) => Object.is(v, one[i][j])), `product ${i} differs`);
+  }
+  tf.dispose([a, b, skinny, wide, x, filter]);
+});

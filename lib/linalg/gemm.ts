@@ -71,22 +71,29 @@ export class GemmKernels {
   readonly exports: GemmExports;
   /** Whether the micro-kernel uses fused multiply-add (relaxed SIMD). */
   readonly fma: boolean;
+  /**
+   * The compiled module: post it to a worker sharing the memory, so that the
+   * worker runs the code this thread has already optimised.
+   */
+  readonly module: WebAssembly.Module;
 
-  private constructor(exports: GemmExports, fma: boolean) {
+  private constructor(exports: GemmExports, fma: boolean, module: WebAssembly.Module) {
     this.exports = exports;
     this.fma = fma;
+    this.module = module;
   }
 
   /**
    * Instantiate on `memory` (shared or not, as `shared` says); `fma`
-   * defaults to whether the runtime has relaxed SIMD (false forces mul + add).
+   * defaults to whether the runtime has relaxed SIMD (false forces mul + add);
+   * `module`, another instance's compiled module, is reused when given.
    */
   static on(
     memory: WebAssembly.Memory,
-    options: { shared?: boolean; fma?: boolean } = {},
+    options: { shared?: boolean; fma?: boolean; module?: WebAssembly.Module } = {},
   ): GemmKernels {
     const fma = (options.fma ?? true) && hasRelaxedSimd();
-    const module = new WebAssembly.Module(
+    const module = options.module ?? new WebAssembly.Module(
       gemmModuleBytes({
         fma,
         shared: options.shared ?? false,
@@ -94,7 +101,7 @@ export class GemmKernels {
       }) as BufferSource,
     );
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return new GemmKernels(instance.exports as unknown as GemmExports, fma);
+    return new GemmKernels(instance.exports as unknown as GemmExports, fma, module);
   }
 
   /**

@@ -16,12 +16,16 @@
  * @module
  */
 
-import { tf, TFJS_WASM_ENTRY_URL, tfWasm } from "../deps.ts";
+import { tf, TFJS_WASM_ENTRY_URL } from "../deps.ts";
 import { UserError } from "../errors.ts";
 import { installKernels } from "./kernels/register.ts";
 import { registerSampleBilinearGradient } from "./kernels/bilinear.ts";
 import { OWN_KERNELS, WASM_MISSING, WASM_REPLACEMENTS } from "./kernels/all.ts";
 import { WASM_GEMM_KERNELS } from "./kernels/wasm_gemm.ts";
+import { withSharedHeap } from "./kernels/shared_heap.ts";
+import { closeBackendThreads, startProductThreads } from "./kernels/thread_switch.ts";
+
+export { closeBackendThreads };
 
 /**
  * The switch: products and convolutions on ferrovae's own SIMD kernels
@@ -41,11 +45,14 @@ export interface BackendOptions {
   /** The backend to use (default `auto`). */
   backend?: BackendChoice;
   /**
-   * Threads of the wasm backend's XNNPACK pool. Only tfjs's threaded wasm
-   * build uses them, and it does not start under Deno (tfjs disables it in
-   * Node-like runtimes; forced on, its pthreads hand `node:worker_threads` a
-   * blob: URL, which Deno refuses), so today this has no effect: train on
-   * several cores with `GradientWorkers` (parallel.ts) instead.
+   * Threads of ferrovae's products and convolutions on wasm (default: 2, or
+   * 1 on a single-core machine): a helper worker shares tfjs's heap and
+   * computes half of each large product in place, with results identical
+   * to one thread's bit for bit (kernels/product_threads.ts). tfjs's own
+   * threaded build does not start under Deno (its pthreads hand
+   * `node:worker_threads` a blob: URL, which Deno refuses). Taken from the
+   * first `initBackend` of a process; the helper stops with the process or
+   * {@linkcode closeBackendThreads}.
    */
   threads?: number;
   /** Keep tfjs's slow stock wasm kernels instead of ferrovae's faster ones (benchmarks only). */
@@ -85,7 +92,6 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
     if (!Number.isInteger(options.threads) || options.threads < 1) {
       throw new UserError("--threads", `must be a whole number >= 1, got ${options.threads}`);
     }
-    tfWasm.setThreadsCount(options.threads);
   }
   installKernels("wasm", [...OWN_KERNELS, ...WASM_MISSING]);
   installKernels("wasm", WASM_REPLACEMENTS, { enabled: !options.stockKernels });
@@ -95,7 +101,11 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
   // Checked first: without the permission the loader aborts with several lines of noise.
   const readable =
     Deno.permissions.querySync({ name: "read", path: directory }).state === "granted";
-  if (!readable || !(await tf.setBackend("wasm").catch(() => false))) {
+  let ok = false;
+  const shared = readable
+    ? await withSharedHeap(async () => ok = await tf.setBackend("wasm").catch(() => false))
+    : null;
+  if (!readable || !ok) {
     throw new UserError(
       "--backend",
       `the wasm backend could not load its binary from ${directory}: ` +
@@ -103,6 +113,10 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
     );
   }
   await tf.ready();
+  const threads = Math.min(options.threads ?? 2, navigator.hardwareConcurrency ?? 1);
+  if (shared && threads > 1 && !options.stockKernels && !options.xnnpackProducts) {
+    await startProductThreads(tf.backend());
+  }
   return tf.getBackend();
 }
 

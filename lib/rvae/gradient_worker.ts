@@ -28,7 +28,8 @@ let busy: Promise<void> = Promise.resolve();
 
 async function handle(message: WorkerSetup | WorkerStep): Promise<void> {
   if ("config" in message) {
-    await initBackend(message.backend);
+    // One thread per helper: the helpers are already the parallelism.
+    await initBackend({ ...message.backend, threads: 1 });
     model = replicaFromSetup(message);
     scope.postMessage({ ready: true });
     return;

@@ -2,7 +2,8 @@
  * `deno task bench rvae`: rVAE training speed at batch 32 on 48 x 48
  * windows, for each encoder (mlp, conv) x decoder (fast: ferrovae's default
  * model; faithful: AtomAI's exact architecture, REFERENCE_CONFIG), on wasm
- * with one and two threads (one helper worker, lib/rvae/parallel.ts), each
+ * with one and two threads (initBackend's `threads`: a helper thread
+ * computes half of each product in place, lib/rvae/kernels/product_threads.ts), each
  * configuration in its own process, using the model's own `trainStep`. For
  * each: images/s, the GFLOP/s of its matrix products and convolutions
  * (counted from the kernels' shapes in one step) and their fraction of the
@@ -34,8 +35,7 @@ import {
   makeConfig,
   REFERENCE_CONFIG,
 } from "../../lib/rvae/config.ts";
-import { createRvae, disposeRvae, PLAIN_SCHEDULE } from "../../lib/rvae/model.ts";
-import { GradientWorkers } from "../../lib/rvae/parallel.ts";
+import { createRvae, disposeRvae } from "../../lib/rvae/model.ts";
 import { sampleNoise, trainStep } from "../../lib/rvae/train.ts";
 
 const SIZE = 48;
@@ -65,8 +65,8 @@ interface Case {
   kernels: Kernels;
   encoder: EncoderKind;
   decoder: DecoderKind;
-  /** Helper workers computing part of each batch's gradient (0: this thread only). */
-  helpers: number;
+  /** Threads of the products and convolutions (initBackend's `threads`). */
+  threads: number;
 }
 
 const PRODUCT_KERNELS = ["BatchMatMul", "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"];
@@ -115,11 +115,10 @@ function countFlops(counter: { on: boolean; flops: number }): void {
 }
 
 /**
- * Time training steps of one configuration: one warm-up, then at least
- * `seconds` (and `minSteps`). With helpers the step is the pool's gradient
- * then Adam (trainStep's non-finite guard left out: a sum over the gradients).
+ * Time training steps of one configuration: one warm-up (which also counts
+ * the flops), then at least `seconds` (and `minSteps`).
  */
-async function measure(c: Case, seconds: number, minSteps: number): Promise<Throughput> {
+function measure(c: Case, seconds: number, minSteps: number): Throughput {
   const base = c.decoder === "faithful" ? REFERENCE_CONFIG : DEFAULT_CONFIG;
   const config = makeConfig(SIZE, { ...base, encoder: c.encoder });
   const model = createRvae(config, { seed: 1 });
@@ -132,37 +131,23 @@ async function measure(c: Case, seconds: number, minSteps: number): Promise<Thro
   );
   const counter = { on: true, flops: 0 };
   countFlops(counter);
-  const single = () => {
+  const step = () => {
     const noise = sampleNoise(random, BATCH, latentCount(config));
     trainStep(model, batch, optimizer, { noise });
     noise.dispose();
   };
-  // The warm-up step counts the flops (on this thread, whole batch).
-  single();
+  step();
   counter.on = false;
-  const pool = c.helpers > 0
-    ? await GradientWorkers.start(model, { helpers: c.helpers, backend: backendOptions(c) })
-    : null;
-  const step = async () => {
-    if (!pool) return single();
-    const noise = sampleNoise(random, BATCH, latentCount(config));
-    const { grads } = await pool.gradients(model, batch, noise, PLAIN_SCHEDULE);
-    optimizer.apply(model.variables, grads);
-    tf.dispose(Object.values(grads));
-    noise.dispose();
-  };
-  if (pool) await step(); // the helpers' warm-up
   let steps = 0;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   while (steps < minSteps || performance.now() - start < seconds * 1000) {
-    await step();
+    step();
     steps++;
   }
   const wallSeconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  pool?.terminate();
   batch.dispose();
   optimizer.dispose();
   disposeRvae(model);
@@ -178,6 +163,7 @@ function backendOptions(c: Case) {
     backend: "wasm" as const,
     stockKernels: c.kernels === "stock",
     xnnpackProducts: c.kernels === "xnnpack",
+    threads: c.threads,
   };
 }
 
@@ -245,15 +231,15 @@ export async function run(): Promise<void> {
   console.log(header);
   for (const { encoder, decoder } of configs) {
     const plan: Case[] = [
-      { kernels: "own", encoder, decoder, helpers: 0 },
-      { kernels: "own", encoder, decoder, helpers: 1 },
-      { kernels: "xnnpack", encoder, decoder, helpers: 0 },
-      { kernels: "stock", encoder, decoder, helpers: 0 },
+      { kernels: "own", encoder, decoder, threads: 1 },
+      { kernels: "own", encoder, decoder, threads: 2 },
+      { kernels: "xnnpack", encoder, decoder, threads: 1 },
+      { kernels: "stock", encoder, decoder, threads: 1 },
     ];
     for (const c of plan) {
       const r = await measureInChild(c);
       results.push({ c, r });
-      const threads = 1 + c.helpers;
+      const threads = c.threads;
       const gflops = (r.wall * r.flopsPerImage) / 1e9;
       const line = row([encoder, decoder, c.kernels, String(threads)]) + " " + [
         r.wall.toFixed(1),
@@ -273,10 +259,10 @@ export async function run(): Promise<void> {
       `${peakAfter.toFixed(1)} after ("of peak" uses the first x threads); ` +
       `load average ${load()}`,
   );
-  const find = (encoder: string, decoder: string, kernels: Kernels, helpers: number) =>
+  const find = (encoder: string, decoder: string, kernels: Kernels, threads: number) =>
     results.find(({ c }) =>
       c.encoder === encoder && c.decoder === decoder && c.kernels === kernels &&
-      c.helpers === helpers
+      c.threads === threads
     )!.r;
   console.log("ratios (wall-clock images/s, same run):");
   console.log(
@@ -284,8 +270,8 @@ export async function run(): Promise<void> {
       ["2 thr/1", "1 thr/xnn", "1 thr/stk", "2 thr/stk"].map((h) => h.padStart(9)).join(" "),
   );
   for (const { encoder, decoder } of configs) {
-    const own1 = find(encoder, decoder, "own", 0), own2 = find(encoder, decoder, "own", 1);
-    const xnn = find(encoder, decoder, "xnnpack", 0), stock = find(encoder, decoder, "stock", 0);
+    const own1 = find(encoder, decoder, "own", 1), own2 = find(encoder, decoder, "own", 2);
+    const xnn = find(encoder, decoder, "xnnpack", 1), stock = find(encoder, decoder, "stock", 1);
     console.log(
       row([encoder, decoder, "", ""]) + " " + [
         own2.wall / own1.wall,
@@ -309,14 +295,14 @@ export async function run(): Promise<void> {
         `${after.conv.toFixed(1)} images/s (before / after); ours over it, faithful decoder:`,
     );
     for (const encoder of ["mlp", "conv"] as const) {
-      const own1 = find(encoder, "faithful", "own", 0), own2 = find(encoder, "faithful", "own", 1);
+      const own1 = find(encoder, "faithful", "own", 1), own2 = find(encoder, "faithful", "own", 2);
       console.log(
         `  ${encoder}: 1 thread ${(own1.wall / ref[encoder]).toFixed(2)}x, ` +
           `2 threads ${(own2.wall / ref[encoder]).toFixed(2)}x`,
       );
     }
   }
-  const paper = find("conv", "faithful", "own", 1);
+  const paper = find("conv", "faithful", "own", 2);
   console.log(
     `the paper's run (23,000 windows x 100 epochs, conv encoder, AtomAI's decoder) on two ` +
       `threads: about ${(PAPER_IMAGES / paper.wall / 3600).toFixed(1)} h at this run's ` +
@@ -330,5 +316,5 @@ if (import.meta.main) {
   await initBackend(backendOptions(c));
   // The stock kernels take minutes per conv step: one timed step is enough there.
   const slow = c.kernels === "stock" && (c.encoder === "conv" || c.decoder === "faithful");
-  console.log(JSON.stringify(await measure(c, slow ? 0 : 3, slow ? 1 : 2)));
+  console.log(JSON.stringify(measure(c, slow ? 0 : 3, slow ? 1 : 2)));
 }

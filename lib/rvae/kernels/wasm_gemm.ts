@@ -66,35 +66,33 @@ class HeapRunner implements GemmRunner {
 }
 
 const runners = new WeakMap<object, GemmRunner>();
-let runnerFactory:
-  | ((memory: WebAssembly.Memory, malloc: (n: number) => number) => GemmRunner)
-  | null = null;
-
-/**
- * Replace how runners are made (parallel.ts installs a two-thread one). Takes
- * effect for backends that have not yet run a product.
- */
-export function setGemmRunnerFactory(
-  factory: ((memory: WebAssembly.Memory, malloc: (n: number) => number) => GemmRunner) | null,
-): void {
-  runnerFactory = factory;
-}
 
 function aligned(backend: WasmBackend, bytes: number): number {
   const raw = backend.wasm._malloc(bytes + 64);
   return (raw + 63) & ~63;
 }
 
-/** The runner of `backend`, made on first use. */
+/** The heap of tfjs's wasm `backend`, and a 64-byte-aligned allocator in it (never freed). */
+export function wasmHeap(
+  backend: tf.KernelBackend,
+): { memory: WebAssembly.Memory; malloc: (bytes: number) => number } {
+  const b = backend as unknown as WasmBackend;
+  return { memory: b.wasm.asm.memory, malloc: (n: number) => aligned(b, n) };
+}
+
+/** Make `runner` run `backend`'s products (product_threads.ts installs a two-thread one). */
+export function setGemmRunner(backend: tf.KernelBackend, runner: GemmRunner): void {
+  runners.set((backend as unknown as WasmBackend).wasm, runner);
+}
+
+/** The runner of `backend`: the one set, or a single-threaded one made on first use. */
 export function gemmRunner(backend: tf.KernelBackend): GemmRunner {
   const b = backend as unknown as WasmBackend;
   let runner = runners.get(b.wasm);
   if (!runner) {
-    const memory = b.wasm.asm.memory;
-    const malloc = (n: number) => aligned(b, n);
-    runner = runnerFactory
-      ? runnerFactory(memory, malloc)
-      : new HeapRunner(GemmKernels.on(memory), malloc(GEMM_SCRATCH_BYTES));
+    const { memory, malloc } = wasmHeap(backend);
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    runner = new HeapRunner(GemmKernels.on(memory, { shared }), malloc(GEMM_SCRATCH_BYTES));
     runners.set(b.wasm, runner);
   }
   return runner;
