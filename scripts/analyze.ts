@@ -22,7 +22,12 @@ import { readD3Bundle } from "../lib/io/assets.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 import type { Run } from "../lib/io/run.ts";
 import { writeStageOutput } from "../lib/io/stage_output.ts";
-import { analyzeStage, type AnalyzeTruth, CHECKPOINT_FILE } from "../lib/pipeline/mod.ts";
+import {
+  analyzeStage,
+  type AnalyzeTruth,
+  type SavedModel,
+  savedModelFromFiles,
+} from "../lib/pipeline/mod.ts";
 import { analysisSummary } from "../lib/report/analysis_summary.ts";
 import { initBackend } from "../lib/rvae/backend.ts";
 import { disposeRvae } from "../lib/rvae/model.ts";
@@ -68,6 +73,13 @@ async function readTruthBeside(run: Run, imagePath: string): Promise<AnalyzeTrut
   return { path, truth, variantAngles };
 }
 
+/** A saved model folder, its two files recorded as inputs of the run. */
+async function readModel(run: Run, dir: string): Promise<SavedModel> {
+  const paths = { config: join(dir, "config.json"), weights: join(dir, "weights.bin") };
+  const configJson = new TextDecoder().decode(await run.readInput(paths.config));
+  return savedModelFromFiles(configJson, await run.readInput(paths.weights), paths);
+}
+
 await runMain(async (context) => {
   const general = program(
     "analyze",
@@ -82,6 +94,10 @@ await runMain(async (context) => {
       intFlag("--image-index", 0),
     )
     .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0)
+    .option(
+      "--model <dir>",
+      "encode with a saved model (a model/ folder of train or analyze) instead of training one",
+    )
     .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings");
   // Each stage's own flags, under the name of the script that has them.
   const withAtoms = atomsFlags(general.optionsGroup("Atom columns and polarisation (atoms):"))
@@ -114,6 +130,7 @@ await runMain(async (context) => {
   });
   const backend = await initBackend({ backend: flags.backend });
   run.setBackend(backend, tf.version_core);
+  const saved: SavedModel | null = flags.model ? await readModel(run, flags.model) : null;
   run.setSeed(flags.seed);
   run.setParameters({ image: imagePath, imageIndex: flags.imageIndex ?? null });
   const progress = progressReporter(Deno.stderr);
@@ -123,6 +140,7 @@ await runMain(async (context) => {
     atoms: findAtomsOptions(flags, flags.fitWindow),
     stack: {
       window: flags.window,
+      windowCells: flags.windowCells,
       sublattice: flags.sublattice,
       centring: flags.centring,
       normalize: flags.normalize,
@@ -138,6 +156,8 @@ await runMain(async (context) => {
       threads: flags.threads,
     },
     rvae,
+    model: saved,
+    modelName: flags.model,
     truth,
     backend,
     outDir: flags.out,
@@ -148,7 +168,7 @@ await runMain(async (context) => {
     onStep: (step) => log(`${step}…`),
     onSummary: log,
     shouldStop: context.interrupted,
-    onCheckpoint: async (bytes) => void await run.write(CHECKPOINT_FILE, bytes),
+    onCheckpoint: async (bytes, file) => void await run.write(file, bytes),
   });
   progress.done();
   if (result.stopped || !result.stages || !result.summaryInput) throw run.interrupted();

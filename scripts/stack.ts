@@ -1,7 +1,9 @@
 /**
- * `deno task stack IMAGE --atoms atoms.csv --out DIR [--window 48]
+ * `deno task stack IMAGE --atoms atoms.csv --out DIR [--window PX | --window-cells 1.9]
  * [--sublattice B] [--centring bilinear|integer] [--normalize minmax|max|zscore|none]
  * [--per-window]`: cut square windows centred on the atoms of one sublattice
+ * (by default about 1.9 lattice periods wide, the period read off the A
+ * columns of atoms.csv; 48 px with a warning when it cannot be)
  * and write `stack.npy` (N x w x w float32), `stack.csv` (`i,x,y,atom`),
  * the figures `stack_windows` (a mosaic of sample windows) and
  * `stack_overview` (kept and dropped centres on the image), and `run.json`
@@ -12,7 +14,7 @@
 
 import { decodeImage } from "../lib/formats/decode.ts";
 import { writeStageOutput } from "../lib/io/stage_output.ts";
-import { selectAtoms, stackStage } from "../lib/pipeline/mod.ts";
+import { latticePeriodFromAtoms, selectAtoms, stackStage } from "../lib/pipeline/mod.ts";
 import { FORCE_HELP, parseArgs, printSummary, program, runMain } from "./_cli.ts";
 import { stackFlags } from "./_flags.ts";
 
@@ -35,6 +37,8 @@ await runMain(async (context) => {
   const stage = await stackStage({ image, centres }, {
     source: imagePath,
     window: flags.window,
+    windowCells: flags.windowCells,
+    periodPx: latticePeriodFromAtoms(atomsText, flags.atoms),
     sublattice: flags.sublattice,
     centring: flags.centring,
     normalize: flags.normalize,

@@ -120,18 +120,27 @@ export function histogramFigure(values: ArrayLike<number>, options: HistogramOpt
     return `<rect x="${num(x0)}" y="${num(y(c))}" width="${num(Math.max(0.5, x1 - x0 - 0.5))}" ` +
       `height="${num(y(0) - y(c))}"/>`;
   }).join("");
-  const markers = (options.markers ?? []).map((m) => {
+  const markers = markerLines(options.markers ?? [], x, area);
+  const body = titleSvg(options, area) +
+    `<g class="bars" fill="${escapeXml(color)}">${bars}</g>` + markers +
+    axisSvg(x, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }) +
+    axisSvg(y, { orient: "left", offset: area.x }, { label: options.yLabel ?? "count" });
+  return svgDocument({ width: options.width ?? 440, height: options.height ?? 320 }, body);
+}
+
+/** Dashed vertical lines at the markers' x, each with its label. */
+function markerLines(
+  markers: readonly HistogramMarker[],
+  x: (v: number) => number,
+  area: Rect,
+): string {
+  return markers.map((m) => {
     const mx = x(m.x);
     const stroke = escapeXml(m.color ?? "#b22222");
     return `<path d="M${num(mx)},${num(area.y + area.height)}V${num(area.y + 12)}" ` +
       `stroke="${stroke}" stroke-width="1.4" stroke-dasharray="4 3"/>` +
       (m.label ? markerLabel(m.label, mx, area, m.color ?? "#b22222") : "");
   }).join("");
-  const body = titleSvg(options, area) +
-    `<g class="bars" fill="${escapeXml(color)}">${bars}</g>` + markers +
-    axisSvg(x, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }) +
-    axisSvg(y, { orient: "left", offset: area.x }, { label: options.yLabel ?? "count" });
-  return svgDocument({ width: options.width ?? 440, height: options.height ?? 320 }, body);
 }
 
 /** A marker's label over its line, kept inside the plot area (a peak at 0° or 360°). */
@@ -245,6 +254,8 @@ export interface LineSeries {
 export interface LineOptions extends ChartOptions {
   /** Logarithmic y axis (e.g. for losses); non-positive values leave gaps. */
   logY?: boolean;
+  /** Vertical marker lines (e.g. the best epoch). */
+  markers?: readonly HistogramMarker[];
 }
 
 /** Lines over a shared x (e.g. training loss per epoch), with a legend when there are several. */
@@ -283,6 +294,7 @@ export function lineFigure(
   const parts = [
     titleSvg(options, area),
     lines,
+    markerLines(options.markers ?? [], sx, area),
     axisSvg(sx, { orient: "bottom", offset: area.y + area.height }, { label: options.xLabel }),
     axisSvg(sy, { orient: "left", offset: area.x }, {
       label: options.yLabel ?? (series.length === 1 ? series[0].label : undefined),

@@ -89,3 +89,34 @@ export async function readStackPositions(
   }
   return { x, y, path };
 }
+
+/**
+ * The `parameters` the run that wrote `stackPath` recorded in the `run.json`
+ * beside it (a `stack` run's, or an `analyze` run's `stack` entry: window,
+ * period, sublattice, centring, normalisation), or undefined when there is
+ * no such file or it is not a ferrovae manifest. Recorded as an input of `run`.
+ *
+ * @example
+ * ```ts
+ * // In a script: const parameters = await readStackRunParameters(run, "out/s/stack.npy");
+ * ```
+ */
+export async function readStackRunParameters(
+  run: Run,
+  stackPath: string,
+): Promise<Record<string, unknown> | undefined> {
+  const path = join(dirname(stackPath), "run.json");
+  if (!await Deno.stat(path).then((s) => s.isFile, () => false)) return undefined;
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(await run.readInput(path)));
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+  const parameters = (manifest as { parameters?: unknown } | null)?.parameters;
+  if (!parameters || typeof parameters !== "object") return undefined;
+  const p = parameters as Record<string, unknown>;
+  const stack = p.stack;
+  return stack && typeof stack === "object" ? stack as Record<string, unknown> : p;
+}

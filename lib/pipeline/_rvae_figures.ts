@@ -1,40 +1,38 @@
 /**
- * The paper's figures from a trained rVAE, as SVG documents:
- * - `angle_histogram`: encoded angles with detected peaks and the angles
- *   between neighbouring peaks (Fig 1d);
- * - `latent_manifold`: decoded windows over a grid of content values (Fig 1e, 5a/d);
- * - `latent_scatter`: content latents with their density, coloured by angle (Fig 2e, g);
- * - `latent_gmm`, `map_gmm`: the classes of the Gaussian mixture on the latents
- *   (fitted by the stage, see `latentMixture`) in latent space and, with
- *   positions, in real space (Fig 2h-i, 7);
- * - with positions (`stack.csv`): real-space maps `map_angle`, `map_shift`,
- *   `map_dx`, `map_dy`, `map_z1`, `map_z2` in amplitude-phase colours, the
- *   angle as hue (Fig 2a-d, 6).
+ * What every stage that encodes windows with an rVAE makes of the encoding
+ * (`train`, `encode`, `analyze`): `latents.csv`, the peaks of the encoded
+ * angle found on the circle, a Gaussian mixture on the latents, and the
+ * paper's figures, drawn by lib/figures/latent_figures.ts:
+ * - `angle_histogram`: encoded angles from the circle's cut, with the peaks (Fig 1d);
+ * - `training_loss`: training and held-out loss per epoch, the kept epoch marked;
+ * - `latent_manifold`: decoded windows over a grid of z values (Fig 1e, 5a/d);
+ * - `latent_scatter`: z1 against z2 coloured by angle (Fig 2e, g);
+ * - `latent_gmm`: the mixture's classes over angle and z1 (Fig 2h);
+ * - with positions (of one image): `map_angle`, `map_shift`, `map_dx`, `map_dy`, `map_z1`,
+ *   `map_z2` and `map_gmm` on the window centres in the image's frame (Fig 2a-d, 6, 7).
  *
  * @module
  */
 
-import { histogramFigure, scatterFigure } from "../figures/charts.ts";
-import { amplitudePhaseColor, cssColor } from "../figures/color.ts";
-import { mosaicFigure } from "../figures/mosaic.ts";
-import type { AnglePeaks } from "../rvae/angles.ts";
+import { gaussianMixture } from "../baselines/gmm.ts";
+import { lineFigure } from "../figures/charts.ts";
+import type { ImageData } from "../figures/image_panel.ts";
+import {
+  encodedAngleHistogramFigure,
+  latentClassesFigure,
+  latentManifoldFigure,
+  latentMapFigures,
+  latentScatterFigure,
+  type LatentValues,
+  manifoldGrid,
+} from "../figures/latent_figures.ts";
+import type { SiteMapFrame } from "../figures/site_map.ts";
+import { type AnglePeaks, findAnglePeaks } from "../rvae/angles.ts";
 import { decodeWithPose, type Encoding } from "../rvae/inference.ts";
 import type { Rvae } from "../rvae/model.ts";
+import type { TrainResult } from "../rvae/train.ts";
 import type { StageFigure } from "./_stage.ts";
-
-/** What the figures are drawn from. */
-export interface RvaeFigureInput {
-  /** The trained model (for the manifold). */
-  model: Rvae;
-  /** Encoded stack. */
-  encoding: Encoding;
-  /** Angle peaks of the encoding. */
-  peaks: AnglePeaks;
-  /** Window centres in the image, when known. */
-  positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
-  /** The Gaussian mixture on the latents, when fitted: its components and each window's class. */
-  mixture: LatentMixture | null;
-}
+import { latentsCsv } from "./_tables.ts";
 
 /** Classes of a Gaussian mixture on the latents. */
 export interface LatentMixture {
@@ -44,181 +42,219 @@ export interface LatentMixture {
   classes: Int32Array;
 }
 
-const DEG = 180 / Math.PI;
-
-function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
-}
-
-function column(encoding: Encoding, j: number): Float64Array {
-  const k = encoding.content.length / encoding.count;
-  return Float64Array.from({ length: encoding.count }, (_, i) => encoding.content[i * k + j]);
-}
-
-/** Amplitude-phase colours: hue from the angle, chroma from |value| (scaled by its 98th percentile). */
-function phaseColors(angles: ArrayLike<number>, values: ArrayLike<number> | null): string[] {
-  const scale = values ? quantile(Array.from(values, Math.abs), 0.98) || 1 : 1;
-  return Array.from(
-    angles,
-    (a, i) => cssColor(amplitudePhaseColor(a, values ? Math.abs(values[i]) / scale : 1)),
-  );
-}
-
-/** Every figure the inputs allow, in the order they are written. */
-export function rvaeFigures(input: RvaeFigureInput): StageFigure[] {
-  const { model, encoding, peaks, positions, mixture } = input;
-  const k = model.config.latentDim;
-  const figures: StageFigure[] = [];
-  const write = (name: string, svg: string) => void figures.push({ name, svg });
-
-  const separations = peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", ");
-  write(
-    "angle_histogram",
-    histogramFigure(Array.from(encoding.angle, (a) => a * DEG), {
-      title: `Encoded angle: ${peaks.peaks.length} peaks` +
-        (separations ? `, ${separations} apart` : ""),
-      xLabel: "angle (degrees)",
-      yLabel: "windows",
-      bins: 72,
-      domain: [0, 360],
-      markers: peaks.peaks.map((p) => ({
-        x: p.angle * DEG,
-        label: `${(p.angle * DEG).toFixed(0)}°`,
-      })),
-    }),
-  );
-
-  if (k >= 1) {
-    const steps = k >= 2 ? 8 : 12;
-    // As AtomAI's manifold: the prior's 5%…95% quantiles (±1.645), widened to the
-    // encoded values' 2%…98% range when that is wider.
-    const range = (j: number) => {
-      const c = column(encoding, j);
-      return [Math.min(-1.645, quantile(c, 0.02)), Math.max(1.645, quantile(c, 0.98))] as const;
-    };
-    const [lo1, hi1] = range(0);
-    const [lo2, hi2] = k >= 2 ? range(1) : [0, 0];
-    const content: number[] = [];
-    const rows = k >= 2 ? steps : 1;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < steps; c++) {
-        const z = new Array(k).fill(0);
-        z[0] = lo1 + ((hi1 - lo1) * c) / (steps - 1);
-        if (k >= 2) z[1] = hi2 - ((hi2 - lo2) * r) / (steps - 1);
-        content.push(...z);
-      }
-    }
-    const decoded = decodeWithPose(model, { content });
-    const s = model.config.size;
-    const tiles = Array.from({ length: rows * steps }, (_, i) => ({
-      data: decoded.subarray(i * s * s, (i + 1) * s * s),
-      width: s,
-      height: s,
-    }));
-    write(
-      "latent_manifold",
-      mosaicFigure(
-        tiles,
-        {
-          columns: steps,
-          gap: 0,
-          title: k >= 2
-            ? `Decoded latent manifold (angle 0): z1 ${lo1.toFixed(1)} to ${
-              hi1.toFixed(1)
-            } across, z2 ${hi2.toFixed(1)} to ${lo2.toFixed(1)} down`
-            : `Decoded over z1 ${lo1.toFixed(1)} to ${hi1.toFixed(1)} (angle 0)`,
-        },
-      ),
-    );
-  }
-
-  const z1 = k >= 1 ? column(encoding, 0) : null;
-  const z2 = k >= 2 ? column(encoding, 1) : null;
-  if (z1) {
-    write(
-      "latent_scatter",
-      scatterFigure(z1, z2 ?? Array.from(encoding.angle, (a) => a * DEG), {
-        title: "Latents, coloured by encoded angle",
-        xLabel: "z1",
-        yLabel: z2 ? "z2" : "angle (degrees)",
-        color: phaseColors(encoding.angle, null),
-        density: "contours",
-      }),
-    );
-  }
-
+/**
+ * A Gaussian mixture on the latents, the angle entering as (cos φ, sin φ) so
+ * that 0 and 2π coincide, with one component per angle peak (2 when there is
+ * none, at most 8); null with fewer than 4 windows or 2 components.
+ *
+ * @example
+ * ```ts
+ * const angle = Float64Array.from({ length: 40 }, (_, i) => (i % 4) * Math.PI / 2 + 0.01 * i);
+ * const encoding = { count: 40, angle, content: new Float32Array(40) };
+ * const mixture = latentMixture(encoding, 1, 4);
+ * console.log(mixture?.components); // 4
+ * ```
+ */
+export function latentMixture(
+  encoding: Pick<Encoding, "count" | "angle" | "content">,
+  latentDim: number,
+  peakCount: number,
+): LatentMixture | null {
+  const k = latentDim;
+  const features = 2 + k;
   const n = encoding.count;
-  if (mixture) {
-    const clusters = mixture.components;
-    const labels = Array.from(mixture.classes, (l) => `cluster ${l + 1}`);
-    write(
-      "latent_gmm",
-      scatterFigure(
-        Array.from(encoding.angle, (a) => a * DEG),
-        z1 ?? Array.from(encoding.angle, () => 0),
-        {
-          title: `GMM (${clusters} components) on angle and content`,
-          xLabel: "angle (degrees)",
-          yLabel: z1 ? "z1" : "",
-          categories: labels,
-          legendTitle: "GMM",
-        },
-      ),
-    );
-    if (positions) {
-      write(
-        "map_gmm",
-        scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
-          title: "GMM clusters in real space",
-          xLabel: "x (px)",
-          yLabel: "−y (px)",
-          categories: labels,
-          legendTitle: "GMM",
-          density: "none",
-        }),
-      );
-    }
+  const components = Math.max(1, Math.min(peakCount || 2, 8, n));
+  if (n < 4 || components < 2) return null;
+  const data = new Float32Array(n * features);
+  for (let i = 0; i < n; i++) {
+    data[i * features] = Math.cos(encoding.angle[i]);
+    data[i * features + 1] = Math.sin(encoding.angle[i]);
+    for (let j = 0; j < k; j++) data[i * features + 2 + j] = encoding.content[i * k + j];
   }
+  const gmm = gaussianMixture({ data, rows: n, cols: features }, components, {
+    seed: 0,
+    starts: 3,
+  });
+  return { components, classes: Int32Array.from(gmm.labels) };
+}
 
-  if (positions) {
-    const maps: [string, string, ArrayLike<number> | null][] = [
-      ["map_angle", "Encoded angle (hue)", null],
-      [
-        "map_shift",
-        "Shift |(dx, dy)| (chroma), angle (hue)",
-        Float64Array.from(
-          { length: n },
-          (_, i) => Math.hypot(encoding.shiftPixels[2 * i], encoding.shiftPixels[2 * i + 1]),
-        ),
-      ],
-    ];
-    maps.push(
-      [
-        "map_dx",
-        "dx (chroma: |dx|), angle (hue)",
-        Float64Array.from({ length: n }, (_, i) => encoding.shiftPixels[2 * i]),
-      ],
-      [
-        "map_dy",
-        "dy (chroma: |dy|), angle (hue)",
-        Float64Array.from({ length: n }, (_, i) => encoding.shiftPixels[2 * i + 1]),
-      ],
-    );
-    if (z1) maps.push(["map_z1", "z1 (chroma), angle (hue)", z1]);
-    if (z2) maps.push(["map_z2", "z2 (chroma), angle (hue)", z2]);
-    for (const [name, title, values] of maps) {
-      write(
-        name,
-        scatterFigure(positions.x, Array.from(positions.y, (y) => -y), {
-          title,
-          xLabel: "x (px)",
-          yLabel: "−y (px)",
-          color: phaseColors(encoding.angle, values),
-          density: "none",
+/** What {@linkcode latentOutputs} works from. */
+export interface LatentOutputInput {
+  /** The model (for the manifold and the table's columns). */
+  model: Rvae;
+  /** The windows encoded. */
+  encoding: Encoding;
+  /** Window centres in the image, when known (adds `x,y` and the maps). */
+  positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /**
+   * The image's frame for the maps (size and calibration; default: the
+   * positions' extent plus half a window, uncalibrated).
+   */
+  frame?: SiteMapFrame | null;
+  /** The image drawn in grey under the maps (`--map-background image`); default none. */
+  background?: ImageData | null;
+  /** nm per pixel: adds `dx_pm,dy_pm` to latents.csv. */
+  pixelSizeNm?: number;
+  /** Index of the stack each window came from (several stacks): adds `source`. */
+  source?: ArrayLike<number> | null;
+  /** Draw the figures (default true). */
+  figures?: boolean;
+}
+
+/** What {@linkcode latentOutputs} made. */
+export interface LatentOutputs {
+  /** `latents.csv`. */
+  files: { "latents.csv": string };
+  /** The figures, in the order to write them. */
+  figures: StageFigure[];
+  /** Peaks of the encoded angle on the circle. */
+  peaks: AnglePeaks;
+  /** The Gaussian mixture on the latents (null with too few windows). */
+  mixture: LatentMixture | null;
+  /** The peaks for `run.json`: each one's angle, error, width, count and share; separations. */
+  extra: Record<string, unknown>;
+}
+
+const DEG = 180 / Math.PI;
+const round = (v: number, digits = 1) => Number(v.toFixed(digits));
+
+/**
+ * The peaks of an angle distribution as `run.json` records them: angle and
+ * its standard error, width (degrees), windows and share of each, and the
+ * angles between neighbours.
+ *
+ * @example
+ * ```ts
+ * import { findAnglePeaks } from "../rvae/angles.ts";
+ * const angles = Float64Array.from({ length: 400 }, (_, i) => (i % 2) * Math.PI + 0.01 * (i % 7));
+ * const record = peaksRecord(findAnglePeaks(angles));
+ * console.log(record.peaks.length); // 2
+ * ```
+ */
+export function peaksRecord(peaks: AnglePeaks): {
+  peaks: {
+    angleDeg: number;
+    angleErrDeg: number;
+    widthDeg: number;
+    count: number;
+    fraction: number;
+  }[];
+  separationsDeg: number[];
+  cutDeg: number;
+} {
+  return {
+    peaks: peaks.peaks.map((p) => ({
+      angleDeg: round(p.angle * DEG),
+      angleErrDeg: round(p.angleErr * DEG, 2),
+      widthDeg: round(p.widthDeg),
+      count: p.count,
+      fraction: round(p.fraction, 4),
+    })),
+    separationsDeg: peaks.separationsDeg.map((s) => round(s)),
+    cutDeg: round(peaks.cutAngle * DEG),
+  };
+}
+
+/**
+ * `latents.csv`, the angle's peaks on the circle, the Gaussian mixture on
+ * the latents and (unless `figures` is false) the figures, from an encoding.
+ *
+ * @example
+ * ```ts
+ * const { files, peaks } = latentOutputs({ model, encoding, positions: null, figures: false });
+ * ```
+ */
+export function latentOutputs(input: LatentOutputInput): LatentOutputs {
+  const { model, encoding, positions } = input;
+  const k = model.config.latentDim;
+  const files = {
+    "latents.csv": latentsCsv(encoding, {
+      latentDim: k,
+      translation: model.config.translation,
+      positions,
+      pixelSizeNm: input.pixelSizeNm,
+      source: input.source,
+    }),
+  };
+  const peaks = findAnglePeaks(encoding.angle);
+  const mixture = latentMixture(encoding, k, peaks.peaks.length);
+  const figures: StageFigure[] = [];
+  if (input.figures ?? true) {
+    const latents: LatentValues = {
+      angle: encoding.angle,
+      shiftPixels: encoding.shiftPixels,
+      content: encoding.content,
+      latentDim: k,
+    };
+    figures.push({
+      name: "angle_histogram",
+      svg: encodedAngleHistogramFigure(encoding.angle, peaks),
+    });
+    if (k >= 1) {
+      const grid = manifoldGrid(latents);
+      const decoded = decodeWithPose(model, { content: grid.content });
+      figures.push({
+        name: "latent_manifold",
+        svg: latentManifoldFigure(decoded, model.config.size, grid),
+      });
+      figures.push({ name: "latent_scatter", svg: latentScatterFigure(latents) });
+    }
+    if (mixture) {
+      figures.push({ name: "latent_gmm", svg: latentClassesFigure(latents, mixture.classes) });
+    }
+    // Windows of several images share no frame: their maps would overlap.
+    const oneImage = !input.source || new Set(Array.from(input.source)).size <= 1;
+    if (positions && oneImage) {
+      const frame = input.frame ?? extentFrame(positions, model.config.size);
+      figures.push(
+        ...latentMapFigures(frame, positions, latents, {
+          background: input.background ?? null,
+          classes: mixture?.classes ?? null,
         }),
       );
     }
   }
-  return figures;
+  return { files, figures, peaks, mixture, extra: { anglePeaks: peaksRecord(peaks) } };
+}
+
+/** A frame that holds every window: the centres' extent plus half a window. */
+function extentFrame(
+  positions: { x: ArrayLike<number>; y: ArrayLike<number> },
+  window: number,
+): SiteMapFrame {
+  let width = 1;
+  let height = 1;
+  for (let i = 0; i < positions.x.length; i++) {
+    if (Number.isFinite(positions.x[i])) width = Math.max(width, positions.x[i] + window / 2);
+    if (Number.isFinite(positions.y[i])) height = Math.max(height, positions.y[i] + window / 2);
+  }
+  return { width: Math.ceil(width), height: Math.ceil(height) };
+}
+
+/**
+ * `training_loss`: the training and held-out loss per epoch, with a marker
+ * on the epoch whose parameters the model ends with (the best one, when it
+ * was restored).
+ *
+ * @example
+ * ```ts
+ * const svg = trainingLossFigure(result); // result: trainRvae's
+ * ```
+ */
+export function trainingLossFigure(
+  result: Pick<TrainResult, "history" | "finalEpoch" | "restoredBest" | "bestEpoch">,
+): string {
+  const h = result.history;
+  const series = [{ label: "training", y: h.map((r) => r.train.loss) }];
+  if (h.some((r) => r.validation)) {
+    series.push({ label: "held-out", y: h.map((r) => r.validation?.loss ?? NaN) });
+  }
+  const kept = result.finalEpoch;
+  const label = result.restoredBest ? `best ${kept}, restored` : `kept ${kept}`;
+  return lineFigure(h.map((r) => r.epoch), series, {
+    title: `Loss per epoch (model of epoch ${kept} kept)`,
+    xLabel: "epoch",
+    yLabel: "loss (negative ELBO)",
+    markers: kept > 0 ? [{ x: kept, label }] : [],
+  });
 }

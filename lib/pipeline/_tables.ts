@@ -1,13 +1,16 @@
 /**
  * The rVAE's tables: `latents.csv` from an encoded stack and `history.csv`
- * from the training records.
+ * from the training records. One definition each, in lib/rvae
+ * (`latentColumns`, `historyColumns`): `train`, `analyze` and `encode`
+ * write the same columns.
  *
  * @module
  */
 
 import { formatCsv } from "../io/csv.ts";
+import { latentColumns } from "../rvae/encode.ts";
 import type { Encoding } from "../rvae/inference.ts";
-import type { EpochRecord } from "../rvae/train.ts";
+import { historyColumns, type TrainResult } from "../rvae/train.ts";
 
 /** What `latents.csv` adds to the encoding. */
 export interface LatentsTableOptions {
@@ -19,12 +22,15 @@ export interface LatentsTableOptions {
   positions: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
   /** nm per pixel: adds `dx_pm, dy_pm`. */
   pixelSizeNm?: number;
+  /** Index of the stack each window came from (training on several stacks): adds `source`. */
+  source?: ArrayLike<number> | null;
 }
 
 /**
  * `latents.csv`: `i,angle,dx,dy,z1..zK` (angle in [0, 2π), dx,dy the content's
  * displacement in pixels, image frame), then `dx_pm,dy_pm` when calibrated,
- * `angle_raw`, the raw shift latents, `angle_sd` and `x,y` with positions.
+ * `angle_raw`, the raw shift latents, `angle_sd`, `x,y` with positions and
+ * `source` with several stacks (see `latentColumns`).
  *
  * @example
  * ```ts
@@ -37,53 +43,20 @@ export interface LatentsTableOptions {
  * ```
  */
 export function latentsCsv(encoding: Encoding, options: LatentsTableOptions): string {
-  const { count } = encoding;
-  const k = options.latentDim;
-  const perWindow = (f: (i: number) => number) =>
-    Float64Array.from({ length: count }, (_, i) => f(i));
-  const columns: Record<string, ArrayLike<number>> = {
-    i: perWindow((i) => i),
-    angle: encoding.angle,
-    dx: perWindow((i) => encoding.shiftPixels[2 * i]),
-    dy: perWindow((i) => encoding.shiftPixels[2 * i + 1]),
-  };
-  for (let j = 0; j < k; j++) columns[`z${j + 1}`] = perWindow((i) => encoding.content[i * k + j]);
-  if (options.pixelSizeNm !== undefined) {
-    const pm = options.pixelSizeNm * 1000;
-    columns.dx_pm = Float64Array.from(columns.dx, (v) => v * pm);
-    columns.dy_pm = Float64Array.from(columns.dy, (v) => v * pm);
-  }
-  columns.angle_raw = encoding.angleRaw;
-  if (options.translation) {
-    const l = encoding.latents;
-    columns.shift_x_latent = perWindow((i) => encoding.mean[i * l + 1]);
-    columns.shift_y_latent = perWindow((i) => encoding.mean[i * l + 2]);
-  }
-  columns.angle_sd = perWindow((i) => encoding.sd[i * encoding.latents]);
-  if (options.positions) {
-    columns.x = options.positions.x;
-    columns.y = options.positions.y;
-  }
-  return formatCsv(columns);
+  return formatCsv(latentColumns(options, encoding, options));
 }
 
 /**
  * `history.csv`: `epoch, train_loss, train_reconstruction, train_kl,
- * validation_loss` (NaN without a held-out set) and `learning_rate`. Wall-clock
- * rates stay out, so that reruns give identical files.
+ * validation_loss` (NaN without a held-out set), `learning_rate` and `best`
+ * (1 on the epoch whose parameters the model ended with). Wall-clock rates
+ * stay out, so that reruns give identical files (see `historyColumns`).
  *
  * @example
  * ```ts
- * historyCsv([]); // the header only
+ * historyCsv({ history: [], finalEpoch: 0 }); // the header only
  * ```
  */
-export function historyCsv(history: readonly EpochRecord[]): string {
-  return formatCsv({
-    epoch: history.map((r) => r.epoch),
-    train_loss: history.map((r) => r.train.loss),
-    train_reconstruction: history.map((r) => r.train.reconstruction),
-    train_kl: history.map((r) => r.train.kl),
-    validation_loss: history.map((r) => r.validation?.loss ?? NaN),
-    learning_rate: history.map((r) => r.learningRate),
-  });
+export function historyCsv(result: Pick<TrainResult, "history" | "finalEpoch">): string {
+  return formatCsv(historyColumns(result));
 }

@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import type { TrustReport } from "../atoms/trust.ts";
 import { UserError } from "../errors.ts";
 import { type Image, pixelSizeInPm } from "../image.ts";
 import {
@@ -16,6 +17,12 @@ import {
   type StageTiming,
 } from "../report/analysis_summary.ts";
 import { makeConfig, type RvaeConfig, type TrainOptions } from "../rvae/config.ts";
+import {
+  compareWithPolarization,
+  type PolarizationComparison,
+} from "../rvae/polarization_check.ts";
+import { type Normalization, NORMALIZATIONS } from "../stack.ts";
+import type { Warning } from "../warnings.ts";
 import { type AngleAgreement, scoreSiteAngles, type TruthSites } from "../score.ts";
 import { atomsStage, type AtomsStageOptions, type AtomsStageResult } from "./atoms.ts";
 import {
@@ -25,7 +32,14 @@ import {
 } from "./baselines.ts";
 import { analysisReportHtml } from "./_report.ts";
 import type { StageFiles, StageHooks, StageOutput } from "./_stage.ts";
-import { selectAtoms, stackStage, type StackStageOptions, type StackStageResult } from "./stack.ts";
+import { encodeStage, type EncodeStageResult, type SavedModel } from "./encode.ts";
+import {
+  selectAtoms,
+  type StackCentres,
+  stackStage,
+  type StackStageOptions,
+  type StackStageResult,
+} from "./stack.ts";
 import { trainStage, type TrainStageHooks, type TrainStageResult } from "./train.ts";
 
 /** A ground truth to score the encoded angles against (e.g. synth's `truth.csv`). */
@@ -50,8 +64,21 @@ export interface AnalyzeOptions {
   stack?: StackStageOptions;
   /** The baselines' options, or null to skip them (default: run with their defaults). */
   baselines?: BaselinesStageOptions | null;
-  /** The rVAE: its configuration (the window size comes from the stack) and training options. */
-  rvae: { config: Partial<RvaeConfig>; training: TrainOptions };
+  /**
+   * The rVAE: its configuration (the window size comes from the stack),
+   * training options and seeds to train (`restarts`, default 1).
+   */
+  rvae: { config: Partial<RvaeConfig>; training: TrainOptions; restarts?: number };
+  /**
+   * A saved model to encode the windows with instead of training one
+   * (`--model`): the windows are cut with its window side, sublattice,
+   * centring and normalisation.
+   */
+  model?: SavedModel | null;
+  /** The image in grey under the latent maps (default false). */
+  latentBackground?: boolean;
+  /** The saved model's folder, for the summary. */
+  modelName?: string;
   /** Ground truth to score the encoded angle against, when there is one. */
   truth?: AnalyzeTruth | null;
   /** The compute backend in use, for the summary (default "unknown"). */
@@ -83,8 +110,11 @@ export interface AnalyzeResult extends StageOutput {
     atoms: AtomsStageResult;
     stack: StackStageResult;
     baselines: BaselinesStageResult | null;
-    train: TrainStageResult;
+    /** The rVAE trained here, or the saved model's encoding (`model`). */
+    train: TrainStageResult | EncodeStageResult;
   } | null;
+  /** The encoded angle against the polarisation on the same sites (per domain too). */
+  rvaeVsPolarization: PolarizationComparison | null;
   /** Agreement of the encoded angle with the truth, when one was given. */
   agreement: AngleAgreement | null;
   /** Each stage's wall time, in order. */
@@ -132,6 +162,7 @@ export async function analyzeStage(
     stopped: true,
     stages: null,
     agreement: null,
+    rvaeVsPolarization: null,
     timings,
     summaryInput: null,
     files: {},
@@ -156,12 +187,19 @@ export async function analyzeStage(
 
   const atoms = await stage("atoms", (sub) => atomsStage(image, { source, ...options.atoms }, sub));
   if (stop()) return stopped();
-  const stackOptions = { source, ...options.stack };
+  const saved = options.model ?? null;
+  const stackOptions: StackStageOptions = {
+    source,
+    periodPx: atoms.result.lattice.period,
+    ...options.stack,
+    ...(saved ? modelWindows(saved, options.stack ?? {}) : {}),
+  };
   const sublattice = stackOptions.sublattice ?? "B";
+  let centres: StackCentres | null = null;
   const stacked = await stage("stack", (sub) => {
     // From atoms.csv's text, so that the windows are exactly those `stack` cuts from the file.
     const name = options.outDir ? join(options.outDir, "atoms.csv") : "atoms.csv";
-    const centres = selectAtoms(atoms.files["atoms.csv"], name, sublattice);
+    centres = selectAtoms(atoms.files["atoms.csv"], name, sublattice);
     return stackStage({ image, centres }, stackOptions, sub);
   });
   const stack = stacked.stack;
@@ -184,23 +222,49 @@ export async function analyzeStage(
   const config = makeConfig(stack.window, options.rvae.config);
   const training = options.rvae.training;
   const pm = pixelSizeInPm(image.pixelSize);
-  const trained = await stage("rVAE", (sub) =>
-    trainStage(
-      { stack: { data: stack.data, size: stack.window }, positions },
-      {
-        config,
-        training,
-        pixelSizeNm: pm === undefined ? undefined : pm / 1000,
-      },
-      {
-        onBatch: hooks.onBatch,
-        onEpoch: hooks.onEpoch,
-        onNotice: hooks.onNotice,
-        onCheckpoint: hooks.onCheckpoint,
-        ...sub,
-      },
-    ));
-  if (trained.stopped) return { ...stopped(), stages: null };
+  const pixelSizeNm = pm === undefined ? undefined : pm / 1000;
+  const trained = await stage<TrainStageResult | EncodeStageResult>(
+    "rVAE",
+    (sub) =>
+      saved
+        ? encodeStage(saved, {
+          stack: { data: stack.data, window: stack.window },
+          positions,
+          periodPx: atoms.result.lattice.period,
+        }, {
+          name: source,
+          modelName: options.modelName,
+          pixelSizeNm,
+          frame: image,
+          background: options.latentBackground ? image : null,
+        }, sub)
+        : trainStage(
+          { stack: { data: stack.data, size: stack.window }, positions },
+          {
+            config,
+            training,
+            restarts: options.rvae.restarts,
+            pixelSizeNm,
+            windows: { ...stacked.windows },
+            frame: image,
+            background: options.latentBackground ? image : null,
+          },
+          {
+            onBatch: hooks.onBatch,
+            onEpoch: hooks.onEpoch,
+            onNotice: hooks.onNotice,
+            onCheckpoint: hooks.onCheckpoint,
+            ...sub,
+          },
+        ),
+  );
+  if ("stopped" in trained && trained.stopped) return { ...stopped(), stages: null };
+  const rvaeVsPolarization = trained.encoding && centres
+    ? compareWithPolarization(
+      trained.encoding.angle,
+      ...windowPolarization(atoms, centres, stack.kept),
+    )
+    : null;
 
   let agreement: AngleAgreement | null = null;
   const truth = options.truth;
@@ -216,13 +280,16 @@ export async function analyzeStage(
     baselines: baselines ? { seed, ...baselines.parameters } : null,
     rvae: trained.parameters,
   };
+  const comparison = rvaeVsPolarization ? comparisonRecord(rvaeVsPolarization) : null;
   const extra = {
     atoms: atoms.extra,
     stack: stacked.extra,
     ...(baselines ? { baselines: baselines.extra } : {}),
     rvae: trained.extra,
+    ...(comparison ? { rvaeVsPolarization: comparison } : {}),
     ...(agreement && truth ? { truth: { file: truth.path, ...agreement, toleranceDeg: 30 } } : {}),
   };
+  const warnings: Warning[] = rvaeVsPolarization?.warnings ?? [];
   const summaryInput: AnalysisSummaryInput = {
     imagePath: source,
     image,
@@ -232,11 +299,15 @@ export async function analyzeStage(
     sublattice,
     baselines: baselines?.results ?? null,
     training: {
-      epochs: trained.history.length,
+      epochs: "history" in trained ? trained.history.length : 0,
       backend: options.backend ?? "unknown",
-      history: trained.history,
+      history: "history" in trained ? trained.history : [],
       peaks: trained.peaks,
+      result: "training" in trained ? trained.training : null,
+      model: saved ? options.modelName ?? "a saved model" : null,
     },
+    window: stacked.choice.text,
+    rvaeVsPolarization,
     agreement,
     timings: [...timings],
   };
@@ -273,12 +344,98 @@ export async function analyzeStage(
     stopped: false,
     stages: { atoms, stack: stacked, baselines, train: trained },
     agreement,
+    rvaeVsPolarization,
     timings,
     summaryInput,
     files,
     figures: [],
     parameters,
     extra,
+    warnings,
     summary: analysisSummary({ ...summaryInput, timings: [...timings] }).text,
+  };
+}
+
+/**
+ * The stack options a saved model dictates: its window side, sublattice,
+ * centring and normalisation. A `--window` other than the model's is
+ * refused in one line.
+ */
+function modelWindows(saved: SavedModel, given: StackStageOptions): StackStageOptions {
+  const size = saved.model.config.size;
+  const spec = saved.file.windows;
+  if (given.window !== undefined && given.window !== size) {
+    throw new UserError(
+      "--window",
+      `${given.window} px, but the model (--model) takes ${size} px windows; leave --window out`,
+    );
+  }
+  return {
+    window: size,
+    ...(spec?.sublattice ? { sublattice: spec.sublattice } : {}),
+    ...(spec?.centring === "integer" || spec?.centring === "bilinear"
+      ? { centring: spec.centring }
+      : {}),
+    ...(NORMALIZATIONS.find((n) => n === spec?.normalization)
+      ? { normalize: spec!.normalization as Normalization }
+      : {}),
+    ...(spec?.perWindow !== undefined ? { perWindow: spec.perWindow } : {}),
+  };
+}
+
+/**
+ * The polarisation direction at each window's site (NaN unless the vector is
+ * ok and, with the trust layer, significant) and its domain label (-1 for
+ * none), for `compareWithPolarization`.
+ */
+function windowPolarization(
+  atoms: AtomsStageResult,
+  centres: StackCentres,
+  kept: ArrayLike<number>,
+): [Float64Array, { labels?: Int32Array }] {
+  const p = atoms.result.polarization;
+  // The trust layer's significance and domains, when the atom stage has them.
+  const trust = (atoms as { trust?: TrustReport }).trust;
+  const byColumn = new Map<number, number>();
+  for (let j = 0; j < p.column.length; j++) byColumn.set(p.column[j], j);
+  const polar = new Float64Array(kept.length).fill(NaN);
+  const labels = new Int32Array(kept.length).fill(-1);
+  for (let i = 0; i < kept.length; i++) {
+    const j = byColumn.get(centres.rows[kept[i]]);
+    if (j === undefined || p.status[j] !== "ok") continue;
+    if (trust) {
+      if (!trust.vectors.significant[j]) continue;
+      polar[i] = trust.vectors.angle[j];
+      labels[i] = trust.domains.domain[j];
+    } else {
+      polar[i] = p.angle[j];
+    }
+  }
+  return [polar, trust ? { labels } : {}];
+}
+
+/** The comparison as `run.json` records it (angles in degrees). */
+function comparisonRecord(c: PolarizationComparison): Record<string, unknown> {
+  const r = (v: number, digits = 3) => Number.isFinite(v) ? Number(v.toFixed(digits)) : null;
+  return {
+    sites: c.count,
+    agreement: r(c.agreement),
+    agreementErr: r(c.agreementErr),
+    toleranceDeg: 30,
+    offsetDeg: r((c.offset * 180) / Math.PI, 1),
+    sign: c.sign,
+    correlation: r(c.correlation),
+    correlationErr: r(c.correlationErr),
+    meanResidualDeg: r(c.meanResidualDeg, 1),
+    spreadDeg: r(c.spreadDeg, 1),
+    polarizationConcentration: r(c.polarizationConcentration),
+    byDomain: c.byDomain.map((d) => ({
+      domain: d.label,
+      sites: d.count,
+      agreement: r(d.agreement),
+      agreementErr: r(d.agreementErr),
+      meanResidualDeg: r(d.meanResidualDeg, 1),
+    })),
+    text: c.text,
   };
 }

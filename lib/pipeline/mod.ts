@@ -12,6 +12,7 @@
  * - {@linkcode stackStage} (with {@linkcode selectAtoms}): windows on one sublattice;
  * - {@linkcode baselinesStage}: PCA, NMF, k-means, GMM, embeddings;
  * - {@linkcode trainStage}: the rVAE, its latents and the Gaussian mixture on them;
+ * - {@linkcode encodeStage}: a saved rVAE applied to a stack or an image;
  * - {@linkcode analyzeStage}: all of them on one image, the truth's score and `report.html`.
  *
  * @example
@@ -28,17 +29,31 @@
 
 export { atomsStage } from "./atoms.ts";
 export type { AtomsStageOptions, AtomsStageResult } from "./atoms.ts";
-export { selectAtoms, stackStage } from "./stack.ts";
+export { latticePeriodFromAtoms, selectAtoms, stackStage, windowSpecOf } from "./stack.ts";
 export type { StackCentres, StackStageOptions, StackStageResult } from "./stack.ts";
 export { baselinesStage } from "./baselines.ts";
 export type { BaselinesStageOptions, BaselinesStageResult } from "./baselines.ts";
-export { CHECKPOINT_FILE, latentMixture, trainStage } from "./train.ts";
+export {
+  CHECKPOINT_FILE,
+  checkpointFile,
+  latentMixture,
+  peaksRecord,
+  trainStage,
+} from "./train.ts";
 export type {
   LatentMixture,
+  LatentStageResult,
   TrainStageHooks,
   TrainStageOptions,
   TrainStageResult,
 } from "./train.ts";
+export { encodeStage, savedModelFromFiles } from "./encode.ts";
+export type {
+  EncodeStackInput,
+  EncodeStageOptions,
+  EncodeStageResult,
+  SavedModel,
+} from "./encode.ts";
 export { analyzeStage } from "./analyze.ts";
 export type { AnalyzeHooks, AnalyzeOptions, AnalyzeResult, AnalyzeTruth } from "./analyze.ts";
 export { historyCsv, latentsCsv } from "./_tables.ts";

@@ -10,8 +10,9 @@
 import type { AtomResult } from "../atoms/find_atoms.ts";
 import type { BaselineResults } from "../baselines/suite.ts";
 import type { Image } from "../image.ts";
-import type { AnglePeaks } from "../rvae/angles.ts";
-import type { EpochRecord } from "../rvae/train.ts";
+import { type AnglePeaks, describePeaks } from "../rvae/angles.ts";
+import type { PolarizationComparison } from "../rvae/polarization_check.ts";
+import type { EpochRecord, TrainResult } from "../rvae/train.ts";
 import type { AngleAgreement } from "../score/labels.ts";
 import { plural } from "../figures/text.ts";
 
@@ -45,7 +46,15 @@ export interface AnalysisSummaryInput {
     backend: string;
     history: readonly EpochRecord[];
     peaks: AnglePeaks | null;
+    /** How training ended (best epoch, restored), when trained here. */
+    result?: Pick<TrainResult, "bestEpoch" | "finalEpoch" | "restoredBest" | "endReason"> | null;
+    /** The saved model's name, when one was used instead of training. */
+    model?: string | null;
   };
+  /** The window side and the lattice period it came from (`WindowChoice.text`). */
+  window?: string;
+  /** The encoded angle against the polarisation on the same sites. */
+  rvaeVsPolarization?: PolarizationComparison | null;
   /** Agreement of the encoded angle with a ground truth, when there is one. */
   agreement: AngleAgreement | null;
   /** Stages timed so far, in order. */
@@ -86,7 +95,7 @@ export function analysisSummary(input: AnalysisSummaryInput): {
   ]);
   rows.push([
     "windows",
-    `${stack.count} of ${stack.window} px on sublattice ${input.sublattice} ` +
+    `${stack.count} of ${input.window ?? `${stack.window} px`} on sublattice ${input.sublattice} ` +
     `(${stack.droppedBorder} dropped at the border` +
     (stack.droppedNonFinite ? `, ${stack.droppedNonFinite} over NaN` : "") + ")",
   ]);
@@ -101,24 +110,36 @@ export function analysisSummary(input: AnalysisSummaryInput): {
     ]);
   }
   const last = training.history.at(-1);
+  if (training.model) rows.push(["rVAE", `saved model ${training.model} (not trained here)`]);
   if (last) {
-    const held = last.validation ? `, held-out ${last.validation.loss.toFixed(2)}` : "";
+    const held = (r: EpochRecord | undefined) => r?.validation?.loss ?? r?.train.loss ?? NaN;
+    const ended = training.result;
+    const kept = ended && ended.restoredBest
+      ? ` -> ${held(training.history[ended.finalEpoch - 1]).toFixed(2)} at the best epoch ` +
+        `${ended.finalEpoch} (restored)`
+      : "";
     rows.push([
       "rVAE",
-      `${plural(training.epochs, "epoch")} on ${training.backend}, loss ${
-        last.train.loss.toFixed(2)
-      }${held}`,
+      `${plural(training.epochs, "epoch")} on ${training.backend}` +
+      (ended?.endReason === "patience" ? " (stopped early)" : "") +
+      `, ${last.validation ? "held-out" : "training"} loss ${held(last).toFixed(2)} ` +
+      `(last)${kept}`,
     ]);
   }
-  if (training.peaks) {
-    const peaks = training.peaks.peaks.map((p) => `${(p.angle * DEG).toFixed(0)}°`);
-    rows.push(["angle peaks", `${peaks.length}: ${peaks.join(", ") || "none"}`]);
-    if (training.peaks.separationsDeg.length > 1) {
-      rows.push([
-        "peak separations",
-        training.peaks.separationsDeg.map((s) => `${s.toFixed(0)}°`).join(", "),
-      ]);
-    }
+  if (training.peaks) rows.push(["angle peaks", describePeaks(training.peaks)]);
+  const check = input.rvaeVsPolarization;
+  if (check) {
+    const domains = check.byDomain.filter((d) => d.count >= 20).slice(0, 6);
+    rows.push([
+      "rVAE vs polarisation",
+      check.text +
+      (domains.length > 1
+        ? `; per domain: ${
+          domains.map((d) => `${d.label}: ${(100 * d.agreement).toFixed(0)} % of ${d.count}`)
+            .join(", ")
+        }`
+        : ""),
+    ]);
   }
   if (input.agreement) {
     const g = input.agreement;
