@@ -36,7 +36,16 @@ function fromInterpolator(interpolate: (t: number) => string): Colormap {
   };
 }
 
-/** A named sequential (or, for "blue-red", diverging) colour map. */
+/**
+ * A named sequential (or, for "blue-red", diverging) colour map.
+ *
+ * @example
+ * ```ts
+ * import { colormap } from "./color.ts";
+ * const gray = colormap("gray");
+ * if (gray(0).join() !== "0,0,0" || gray(1).join() !== "255,255,255") throw new Error();
+ * ```
+ */
 export function colormap(name: ColormapName): Colormap {
   switch (name) {
     case "gray":
@@ -120,6 +129,15 @@ export interface AmplitudePhaseOptions {
  * with the defaults), chroma grows linearly with `amplitude` (clamped to
  * [0, 1]; 0 is a neutral gray). Lightness is constant, so equal angle steps
  * are equal steps in OKLab, and no direction stands out.
+ *
+ * @example
+ * ```ts
+ * import { amplitudePhaseColor } from "./color.ts";
+ * const [r, g, b] = amplitudePhaseColor(0, 1);
+ * if (!(r > g && r > b)) throw new Error("angle 0 is red");
+ * const [gr, gg, gb] = amplitudePhaseColor(0, 0);
+ * if (gr !== gg || gg !== gb) throw new Error("amplitude 0 is gray");
+ * ```
  */
 export function amplitudePhaseColor(
   angle: number,

@@ -58,6 +58,14 @@ export type Layer = (frame: ImageFrame) => string;
  * Lower and upper percentiles (0-100) of the finite values, linearly
  * interpolated (`quantileSorted` of `lib/math.ts`), on a strided sample of
  * at most about a million values; [0, 1] for no finite value.
+ *
+ * @example
+ * ```ts
+ * import { percentileRange } from "./image_panel.ts";
+ * const values = Float32Array.from({ length: 101 }, (_, i) => i);
+ * const [lo, hi] = percentileRange(values, [1, 99]);
+ * if (lo !== 1 || hi !== 99) throw new Error("the 1st and 99th percentiles of 0-100");
+ * ```
  */
 export function percentileRange(
   data: ArrayLike<number>,
@@ -89,7 +97,17 @@ export interface ImageToRgbaOptions {
   crop?: Rect;
 }
 
-/** Colour-map an image (or a crop of it) to RGBA; NaN becomes transparent. */
+/**
+ * Colour-map an image (or a crop of it) to RGBA; NaN becomes transparent.
+ *
+ * @example
+ * ```ts
+ * import { imageToRgba } from "./image_panel.ts";
+ * const image = { data: Float32Array.of(0, 1, NaN, 0.5), width: 2, height: 2 };
+ * const { data } = imageToRgba(image, { range: [0, 1] });
+ * if (data[0] !== 0 || data[4] !== 255 || data[11] !== 0) throw new Error("black, white, clear");
+ * ```
+ */
 export function imageToRgba(image: ImageData, options: ImageToRgbaOptions = {}): RgbaPixels {
   const crop = options.crop ?? { x: 0, y: 0, width: image.width, height: image.height };
   const [lo, hi] = options.range ?? percentileRange(image.data, options.percentiles);
@@ -138,6 +156,15 @@ const PAD = 6;
 /**
  * A panel showing `image` as gray levels clipped at percentiles (or a colour
  * map), with overlays. Returns a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * import { imagePanel } from "./image_panel.ts";
+ * import { pointsLayer } from "./layers.ts";
+ * const image = { data: new Float32Array(32 * 32).map((_, i) => i % 7), width: 32, height: 32 };
+ * const svg = imagePanel(image, { title: "columns", layers: [pointsLayer([8, 24], [8, 24])] });
+ * if (!svg.startsWith("<svg") || !svg.includes("columns")) throw new Error("a titled panel");
+ * ```
  */
 export function imagePanel(image: ImageData, options: ImagePanelOptions = {}): string {
   const crop = clampCrop(image, options.crop);

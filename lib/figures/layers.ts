@@ -165,7 +165,18 @@ export function markersSvg(
     `${paths.join("")}</g>`;
 }
 
-/** Markers at image positions (`x`, `y` in pixels). */
+/**
+ * Markers at image positions (`x`, `y` in pixels).
+ *
+ * @example
+ * ```ts
+ * import { pointsLayer } from "./layers.ts";
+ * import { imagePanel } from "./image_panel.ts";
+ * const image = { data: new Float32Array(16 * 16), width: 16, height: 16 };
+ * const svg = imagePanel(image, { layers: [pointsLayer([4, 12], [4, 12], { color: "#ff0000" })] });
+ * if (!svg.includes('class="points"')) throw new Error("markers drawn");
+ * ```
+ */
 export function pointsLayer(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
@@ -217,7 +228,19 @@ export interface ArrowsOptions extends MarkColorOptions {
   pivot?: "middle" | "tail";
 }
 
-/** Arrows (a vector field) over an image. */
+/**
+ * Arrows (a vector field) over an image.
+ *
+ * @example
+ * ```ts
+ * import { arrowsLayer } from "./layers.ts";
+ * import { imagePanel } from "./image_panel.ts";
+ * const image = { data: new Float32Array(16 * 16), width: 16, height: 16 };
+ * const field = { x: [4, 12], y: [8, 8], dx: [0.5, -0.5], dy: [0, 0] };
+ * const svg = imagePanel(image, { layers: [arrowsLayer(field, { magnify: 4 })] });
+ * if (svg.length <= imagePanel(image).length) throw new Error("arrows drawn");
+ * ```
+ */
 export function arrowsLayer(field: VectorField, options: ArrowsOptions = {}): Layer {
   const n = field.x.length;
   if (field.y.length !== n || field.dx.length !== n || field.dy.length !== n) {

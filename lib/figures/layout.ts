@@ -23,6 +23,15 @@ export interface FigureGridOptions {
 /**
  * Lay out complete SVG figures (from any function here) row by row; each
  * column is as wide as its widest panel, each row as tall as its tallest.
+ *
+ * @example
+ * ```ts
+ * import { figureGrid } from "./layout.ts";
+ * import { svgSize } from "./svg.ts";
+ * const panel = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"></svg>`;
+ * const { width } = svgSize(figureGrid([panel, panel], { columns: 2, gap: 10 }));
+ * if (width < 210) throw new Error("two panels side by side, 10 px apart");
+ * ```
  */
 export function figureGrid(panels: readonly string[], options: FigureGridOptions = {}): string {
   if (panels.length === 0) throw new RangeError("figureGrid: no panels");

@@ -40,7 +40,16 @@ export interface MosaicOptions {
   borderColors?: readonly string[];
 }
 
-/** Split a stack (`count` tiles of `height` x `width`, C order, like stack.npy) into tiles. */
+/**
+ * Split a stack (`count` tiles of `height` x `width`, C order, like stack.npy) into tiles.
+ *
+ * @example
+ * ```ts
+ * import { tilesFromStack } from "./mosaic.ts";
+ * const tiles = tilesFromStack(new Float32Array(3 * 4 * 5), { height: 4, width: 5 });
+ * if (tiles.length !== 3 || tiles[2].width !== 5) throw new Error("three 4 x 5 tiles");
+ * ```
+ */
 export function tilesFromStack(
   stack: Float32Array,
   shape: { height: number; width: number },
@@ -56,7 +65,17 @@ export function tilesFromStack(
   return tiles;
 }
 
-/** A grid of small images, row by row, with optional labels and frames. */
+/**
+ * A grid of small images, row by row, with optional labels and frames.
+ *
+ * @example
+ * ```ts
+ * import { mosaicFigure, tilesFromStack } from "./mosaic.ts";
+ * const stack = new Float32Array(6 * 8 * 8).map((_, i) => i % 9);
+ * const svg = mosaicFigure(tilesFromStack(stack, { height: 8, width: 8 }), { columns: 3 });
+ * if (!svg.startsWith("<svg")) throw new Error("an SVG document");
+ * ```
+ */
 export function mosaicFigure(tiles: readonly ImageData[], options: MosaicOptions = {}): string {
   if (tiles.length === 0) throw new RangeError("mosaicFigure: no tiles");
   const columns = Math.max(1, Math.round(options.columns ?? Math.ceil(Math.sqrt(tiles.length))));

@@ -95,7 +95,19 @@ export async function svgToRgba(svg: string, options: RasterOptions = {}): Promi
   });
 }
 
-/** Rasterise an SVG document to PNG bytes. */
+/**
+ * Rasterise an SVG document to PNG bytes.
+ *
+ * @example
+ * ```ts
+ * import { svgToPng } from "./raster.ts";
+ * import { decodePng } from "../formats/png.ts";
+ * const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">` +
+ *   `<rect width="20" height="10" fill="#ff0000"/></svg>`;
+ * const png = decodePng(await svgToPng(svg));
+ * if (png.width !== 20 || png.height !== 10) throw new Error("20 x 10 px");
+ * ```
+ */
 export async function svgToPng(svg: string, options: RasterOptions = {}): Promise<Uint8Array> {
   const r = await renderer();
   return render(svg, r, options, (image) => image.asPng());
