@@ -81,7 +81,7 @@ const CATALOG: Record<string, CatalogEntry> = {
     section: ATOMS,
     title: "Domains",
     caption: "Significant B sites by variant (by direction class, marked, when the classes are " +
-      "not spatially coherent), domain walls in white, sites that are not significant in grey.",
+      "not spatially coherent), domain walls in black (white over the image), sites that are not significant in grey.",
   },
   lattice_maps: {
     section: ATOMS,
@@ -327,7 +327,22 @@ export interface AnalysisReportInput {
   methods?: MethodsSection;
 }
 
-/** The report's content for {@linkcode buildReportHtml}. */
+/**
+ * The report's content for {@linkcode buildReportHtml}.
+ *
+ * @example
+ * ```ts
+ * import { analysisReport } from "./analysis_report.ts";
+ * const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>`;
+ * const content = analysisReport({
+ *   title: "ferrovae: sample",
+ *   summary: [["B sites", "1,911"]],
+ *   figures: [{ name: "polarization_map", svg }],
+ *   parameters: { seed: 1 },
+ * });
+ * if (content.sections.length !== 1) throw new Error("the figure's section");
+ * ```
+ */
 export function analysisReport(input: AnalysisReportInput): ReportContent {
   return {
     title: input.title,

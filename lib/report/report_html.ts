@@ -89,7 +89,17 @@ export interface ReportOptions {
   d3Source: string;
 }
 
-/** Escape text for HTML element content and attribute values. */
+/**
+ * Escape text for HTML element content and attribute values.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./report_html.ts";
+ * if (escapeHtml('<a title="x">&</a>') !== "&lt;a title=&quot;x&quot;&gt;&amp;&lt;/a&gt;") {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");
@@ -99,6 +109,15 @@ export function escapeHtml(text: string): string {
  * An SVG document as a `data:` URL for an HTML attribute: percent-encoded only where URL
  * parsing needs it (`%`, `#`, tabs and line breaks), then HTML-escaped — about a quarter
  * smaller than base64, which matters for figures that embed rasters.
+ *
+ * @example
+ * ```ts
+ * import { svgDataUrl } from "./report_html.ts";
+ * const url = svgDataUrl(`<svg fill="#f00"/>`);
+ * if (url !== "data:image/svg+xml;charset=utf-8,&lt;svg fill=&quot;%23f00&quot;/&gt;") {
+ *   throw new Error(url);
+ * }
+ * ```
  */
 export function svgDataUrl(svg: string): string {
   const url = svg.replaceAll("%", "%25").replaceAll("#", "%23").replaceAll("\t", "%09")
@@ -140,7 +159,19 @@ table.summary td:first-child{color:#555}
 pre.params{background:#f6f6f6;padding:10px;overflow:auto;max-height:420px;font-size:12px}
 `;
 
-/** Build the report's HTML text. */
+/**
+ * Build the report's HTML text.
+ *
+ * @example
+ * ```ts
+ * import { buildReportHtml } from "./report_html.ts";
+ * const html = buildReportHtml(
+ *   { title: "ferrovae: sample", summary: [["B sites", "1,911"]], sections: [], parameters: {} },
+ *   { d3Source: "" }, // readD3Bundle() of lib/io/assets.ts gives d3, needed by the explorer
+ * );
+ * if (!html.startsWith("<!DOCTYPE html>") || !html.includes("1,911")) throw new Error();
+ * ```
+ */
 export function buildReportHtml(content: ReportContent, options: ReportOptions): string {
   const summary = content.summary.map(([k, v]) =>
     `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`
