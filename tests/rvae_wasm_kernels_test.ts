@@ -239,3 +239,56 @@ Deno.test("Conv2D forward and both gradients against direct float64 sums", () =>
     tf.dispose([xt, ft, y, dy, gotDx, gotDf]);
   }
 });
+
+Deno.test("Concat on any axis and Sum over adjacent axes equal direct loops", () => {
+  const random = new Random(14);
+  for (const axis of [0, 1, 2]) {
+    const shapes = [[3, 5, 7], [3, 5, 7], [3, 5, 7]].map((s, i) => {
+      const t = s.slice();
+      t[axis] = 1 + 2 * i; // 1, 3, 5 along the axis
+      return t;
+    });
+    const parts = shapes.map((s) => randomArray(random, s.reduce((p, n) => p * n, 1)));
+    const got = tf.tidy(() =>
+      tf.concat(parts.map((p, i) => tf.tensor(p, shapes[i])), axis).dataSync()
+    );
+    // Independent check: element (i, j, k) of the result comes from the right part.
+    const outShape = [3, 5, 7];
+    outShape[axis] = 9;
+    const index = [0, 0, 0];
+    for (let flat = 0; flat < got.length; flat++) {
+      index[0] = Math.floor(flat / (outShape[1] * outShape[2]));
+      index[1] = Math.floor(flat / outShape[2]) % outShape[1];
+      index[2] = flat % outShape[2];
+      let along = index[axis], part = 0;
+      while (along >= shapes[part][axis]) along -= shapes[part++][axis];
+      const local = index.slice();
+      local[axis] = along;
+      const s = shapes[part];
+      assertEquals(got[flat], parts[part][(local[0] * s[1] + local[1]) * s[2] + local[2]]);
+    }
+  }
+  const shape = [4, 33, 17, 9];
+  const x = randomArray(random, shape.reduce((p, n) => p * n, 1));
+  for (const axes of [[0], [1], [1, 2], [0, 1, 2], [2], [3], [2, 3]]) {
+    const got = tf.tidy(() => tf.sum(tf.tensor(x, shape), axes).dataSync()) as Float32Array;
+    const kept = shape.map((n, i) => (axes.includes(i) ? 1 : n));
+    const want = new Float64Array(got.length), scale = new Float64Array(got.length);
+    for (let flat = 0; flat < x.length; flat++) {
+      let rest = flat, out = 0, stride = 1;
+      const idx = [0, 0, 0, 0];
+      for (let d = 3; d >= 0; d--) {
+        idx[d] = rest % shape[d];
+        rest = Math.floor(rest / shape[d]);
+      }
+      for (let d = 3; d >= 0; d--) {
+        if (kept[d] === 1 && axes.includes(d)) continue;
+        out += idx[d] * stride;
+        stride *= shape[d];
+      }
+      want[out] += x[flat];
+      scale[out] += Math.abs(x[flat]);
+    }
+    assertClose(got, want, scale, `sum over ${axes}`);
+  }
+});

@@ -22,6 +22,7 @@ import { installKernels } from "./kernels/register.ts";
 import { registerSampleBilinearGradient } from "./kernels/bilinear.ts";
 import { OWN_KERNELS, WASM_MISSING, WASM_REPLACEMENTS } from "./kernels/all.ts";
 import { WASM_GEMM_KERNELS } from "./kernels/wasm_gemm.ts";
+import { WASM_LAYOUT_KERNELS } from "./kernels/concat_sum.ts";
 import { withSharedHeap } from "./kernels/shared_heap.ts";
 import { closeBackendThreads, startProductThreads } from "./kernels/thread_switch.ts";
 
@@ -96,7 +97,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<string>
   installKernels("wasm", [...OWN_KERNELS, ...WASM_MISSING]);
   installKernels("wasm", WASM_REPLACEMENTS, { enabled: !options.stockKernels });
   const own = OWN_GEMM && !options.stockKernels && !options.xnnpackProducts;
-  if (own) installKernels("wasm", WASM_GEMM_KERNELS);
+  if (own) installKernels("wasm", [...WASM_GEMM_KERNELS, ...WASM_LAYOUT_KERNELS]);
   const directory = wasmBinaryDirectory();
   // Checked first: without the permission the loader aborts with several lines of noise.
   const readable =
