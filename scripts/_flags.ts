@@ -260,9 +260,9 @@ function addTrustOptions(cmd: Command) {
     .option("--strict", "exit with status 1 when the columns do not fit a perovskite")
     .option(
       "--map-background <what>",
-      "under the site maps: image (the image in grey) or none",
+      "under the site maps: none (default; smaller files) or image (the image in grey)",
       choiceFlag("--map-background", ["image", "none"] as const),
-      "image" as const,
+      "none" as const,
     );
 }
 // Does not compile when TrustFlagValues and the flags above disagree.

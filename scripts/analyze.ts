@@ -41,14 +41,19 @@ import {
   program,
   runMain,
 } from "./_cli.ts";
+import { withPixelSize } from "../lib/image.ts";
 import {
   atomsFlags,
   baselinesFlags,
   findAtomsOptions,
+  pixelSizeFlag,
+  polarizationReferenceFlag,
   rvaeSettings,
   stackFlags,
   trainFlags,
   trainFlagsOf,
+  trustFlags,
+  trustOptions,
 } from "./_flags.ts";
 import { progressHooks, progressReporter } from "./_progress.ts";
 
@@ -98,9 +103,16 @@ await runMain(async (context) => {
       "--model <dir>",
       "encode with a saved model (a model/ folder of train or analyze) instead of training one",
     )
-    .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings");
+    .option("--skip-baselines", "skip PCA, NMF, k-means, GMM and the embeddings")
+    .option(
+      "--keep-checkpoint",
+      "keep the training checkpoint (checkpoint.bin, ~9 MB) in the output; by default it is " +
+        "not written, as the model/ folder holds the trained weights",
+    );
   // Each stage's own flags, under the name of the script that has them.
-  const withAtoms = atomsFlags(general.optionsGroup("Atom columns and polarisation (atoms):"))
+  const withAtoms = polarizationReferenceFlag(trustFlags(pixelSizeFlag(atomsFlags(
+    general.optionsGroup("Atom columns and polarisation (atoms):"),
+  ))))
     .option(
       "--fit-window <fraction>",
       "fit window radius, fraction of the column spacing (atoms' --window)",
@@ -118,9 +130,10 @@ await runMain(async (context) => {
   const begun = performance.now();
 
   log("read…");
-  const image = await decodeImage(await run.readInput(imagePath), imagePath, {
-    index: flags.imageIndex,
-  });
+  const image = withPixelSize(
+    await decodeImage(await run.readInput(imagePath), imagePath, { index: flags.imageIndex }),
+    flags.pixelSize,
+  );
   const read = { name: "read", seconds: (performance.now() - begun) / 1000 };
   const rvae = rvaeSettings(trainFlagsOf(flags));
   const truth = await readTruthBeside(run, imagePath).catch((err) => {
@@ -137,7 +150,12 @@ await runMain(async (context) => {
   const result = await analyzeStage(image, {
     source: imagePath,
     seed: flags.seed,
-    atoms: findAtomsOptions(flags, flags.fitWindow),
+    atoms: {
+      ...findAtomsOptions(flags, flags.fitWindow),
+      trust: trustOptions(flags, flags.polarizationReference, flags.seed),
+      strict: flags.strict === true,
+    },
+    mapBackground: flags.mapBackground,
     stack: {
       window: flags.window,
       windowCells: flags.windowCells,
@@ -158,6 +176,9 @@ await runMain(async (context) => {
     rvae,
     model: saved,
     modelName: flags.model,
+    // Latent maps have no image under them unless --map-background is given (~250 KB each).
+    latentBackground: cmd.getOptionValueSource("mapBackground") === "cli" &&
+      flags.mapBackground === "image",
     truth,
     backend,
     outDir: flags.out,
@@ -168,14 +189,27 @@ await runMain(async (context) => {
     onStep: (step) => log(`${step}…`),
     onSummary: log,
     shouldStop: context.interrupted,
-    onCheckpoint: async (bytes, file) => void await run.write(file, bytes),
+    // Written only when asked for: a finished analyze's model/ holds the weights (issue 17 sizes).
+    onCheckpoint: flags.keepCheckpoint
+      ? async (bytes, file) => void await run.write(file, bytes)
+      : undefined,
   });
   progress.done();
   if (result.stopped || !result.stages || !result.summaryInput) throw run.interrupted();
   disposeRvae(result.stages.train.model);
-  const { atoms, stack, baselines, train } = result.stages;
+  const { atoms, stack, baselines } = result.stages;
+  // The training checkpoints stay out of a finished analysis unless asked for (model/ has the weights).
+  const train = flags.keepCheckpoint ? result.stages.train : {
+    ...result.stages.train,
+    files: Object.fromEntries(
+      Object.entries(result.stages.train.files).filter(([name]) =>
+        !/^checkpoint(_\d+)?\.bin$/.test(name)
+      ),
+    ),
+  };
   for (const stage of [atoms, stack, baselines, train, result]) {
-    if (stage) await writeStageOutput(run, stage);
+    // PNGs at 1x: the SVGs are the figures (and are in report.html); keeps the folder small.
+    if (stage) await writeStageOutput(run, stage, { scale: 1 });
   }
   run.setParameters(result.parameters);
   run.setExtra(result.extra);

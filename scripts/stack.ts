@@ -13,25 +13,29 @@
  */
 
 import { decodeImage } from "../lib/formats/decode.ts";
+import { withPixelSize } from "../lib/image.ts";
 import { writeStageOutput } from "../lib/io/stage_output.ts";
 import { latticePeriodFromAtoms, selectAtoms, stackStage } from "../lib/pipeline/mod.ts";
 import { FORCE_HELP, parseArgs, printSummary, program, runMain } from "./_cli.ts";
-import { stackFlags } from "./_flags.ts";
+import { pixelSizeFlag, stackFlags } from "./_flags.ts";
 
 await runMain(async (context) => {
-  const cmd = stackFlags(
+  const cmd = pixelSizeFlag(stackFlags(
     program("stack", "Cut windows centred on the atoms of one sublattice")
       .argument("<image>", "image file (.dm3 .dm4 .tif .png .npy .emd .h5 .hspy)")
       .requiredOption("--atoms <csv>", "atoms.csv with columns x,y[,sublattice]")
       .requiredOption("--out <dir>", "output folder")
       .option("--force", FORCE_HELP),
-  )
+  ))
     .option("--no-figures", "skip the figures");
   parseArgs(cmd);
   const flags = cmd.opts();
   const imagePath = cmd.args[0];
   const run = context.open({ script: "stack", outDir: flags.out, force: flags.force === true });
-  const image = await decodeImage(await run.readInput(imagePath), imagePath);
+  const image = withPixelSize(
+    await decodeImage(await run.readInput(imagePath), imagePath),
+    flags.pixelSize,
+  );
   const atomsText = new TextDecoder().decode(await run.readInput(flags.atoms));
   const centres = selectAtoms(atomsText, flags.atoms, flags.sublattice);
   const stage = await stackStage({ image, centres }, {
@@ -46,7 +50,12 @@ await runMain(async (context) => {
     figures: flags.figures,
   });
   await writeStageOutput(run, stage);
-  run.setParameters({ image: imagePath, atoms: flags.atoms, ...stage.parameters });
+  run.setParameters({
+    image: imagePath,
+    atoms: flags.atoms,
+    pixelSizeNm: flags.pixelSize ?? null,
+    ...stage.parameters,
+  });
   run.setExtra(stage.extra);
   printSummary(`${stage.summary} -> ${flags.out}`, await run.finish());
 });

@@ -27,7 +27,8 @@ import type { TrustReport } from "./trust.ts";
 
 const PANEL = 520;
 const GREY = "#8c8c8c";
-const WALL = "#ffffff";
+// Walls stand out: black on white, white over the (dark) image.
+const WALL = { none: "#111111", image: "#ffffff" } as const;
 
 /** Options of the map figures. */
 export interface TrustMapOptions {
@@ -160,7 +161,7 @@ export function polarizationDirectionsFigure(
  * direction classes are spatially coherent) or by its direction class
  * (marked "incoherent": not variants), sites that are not significant in
  * grey, and the domain walls (sites with a neighbour in another domain)
- * in white.
+ * in black (white over the image).
  *
  * @example
  * ```ts
@@ -184,8 +185,10 @@ export function domainMapFigure(
   const d = trust.domains;
   const n = p.x.length;
   const label = d.coherent ? d.variant : d.cls;
+  const over = options.background ?? "image";
+  const wall = WALL[over];
   const colors = Array.from({ length: n }, (_, j) => {
-    if (d.coherent && d.wall[j]) return WALL;
+    if (d.coherent && d.wall[j]) return wall;
     return label[j] >= 0 ? categoricalColor(label[j]) : GREY;
   });
   const scale = PANEL / Math.max(image.width, image.height);
@@ -200,13 +203,15 @@ export function domainMapFigure(
     size: PANEL,
     radius,
     color: colors,
-    background: (options.background ?? "image") === "image" ? image : null,
+    background: over === "image" ? image : null,
   });
   const entries = d.classAngles.map((a, c) => ({
     label: `${what} ${c} (${degrees(a)}, ${d.classCounts[c]})`,
     color: categoricalColor(c),
   }));
-  if (d.coherent && d.wallSites > 0) entries.push({ label: "domain wall", color: WALL });
+  if (d.coherent && d.wallSites > 0) {
+    entries.push({ label: over === "image" ? "domain wall (white)" : "domain wall", color: wall });
+  }
   entries.push({ label: "not significant", color: GREY });
   return figureGrid(
     [map, categoricalLegend(entries, { title: d.coherent ? "variant" : "class" })],
@@ -218,8 +223,9 @@ export function domainMapFigure(
 
 /**
  * Maps of the local lattice at the A columns: parameters a and b (pm when
- * calibrated), their ratio b/a, the local rotation and the strain along
- * both directions against the reference region (or the image median).
+ * calibrated), their ratio b/a and the local rotation (the strain, a and b
+ * against the reference region or the image median, is in lattice.csv and
+ * results.hspy: the same maps as a and b on another scale).
  * Colour ranges span the 2nd to 98th percentiles. Returns undefined when
  * no lattice could be measured.
  *
@@ -256,8 +262,6 @@ export function latticeMapsFigure(
     ["b", Float64Array.from(l.b, (v) => v * k), `b (${unit})`],
     ["ratio b/a", l.ratio, "b/a"],
     ["rotation", l.rotationDeg, "rotation (°)"],
-    ["strain along a", Float64Array.from(l.strainA, (v) => 100 * v), "strain a (%)"],
-    ["strain along b", Float64Array.from(l.strainB, (v) => 100 * v), "strain b (%)"],
   ];
   const background = (options.background ?? "image") === "image" ? image : null;
   const maps = panels.map(([title, values, label]) =>
@@ -272,8 +276,9 @@ export function latticeMapsFigure(
   );
   const ref = l.reference;
   return figureGrid(maps, {
-    columns: 3,
-    title: `${caveat(trust)}lattice at ${plural(l.x.length, "A column")}; strain against ` +
-      (ref.source === "region" ? `the reference region (${ref.sites} sites)` : "the image median"),
+    columns: 2,
+    title: `${caveat(trust)}lattice at ${plural(l.x.length, "A column")}; reference: ` +
+      (ref.source === "region" ? `the reference region (${ref.sites} sites)` : "the image median") +
+      ` (a ${(ref.a * k).toFixed(1)}, b ${(ref.b * k).toFixed(1)} ${unit})`,
   });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeFigure } from "./figure.ts";
+import { writeFigure, type WriteFigureOptions } from "./figure.ts";
 import type { Run } from "./run.ts";
 import type { Warning } from "../warnings.ts";
 
@@ -20,8 +20,8 @@ export interface StageOutputFiles {
 }
 
 /**
- * Write `output`'s files, then its figures (each as SVG and a 2x PNG),
- * through `run`.
+ * Write `output`'s files, then its figures (each as SVG and a PNG, 2x
+ * unless `figureOptions.scale` says otherwise), through `run`.
  *
  * @example
  * ```ts
@@ -29,8 +29,12 @@ export interface StageOutputFiles {
  * // await writeStageOutput(run, stage);
  * ```
  */
-export async function writeStageOutput(run: Run, output: StageOutputFiles): Promise<void> {
+export async function writeStageOutput(
+  run: Run,
+  output: StageOutputFiles,
+  figureOptions: WriteFigureOptions = {},
+): Promise<void> {
   run.addWarnings(output.warnings ?? []);
   for (const [name, data] of Object.entries(output.files)) await run.write(name, data);
-  for (const figure of output.figures) await writeFigure(run, figure);
+  for (const figure of output.figures) await writeFigure(run, figure, figureOptions);
 }

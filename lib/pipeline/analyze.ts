@@ -31,6 +31,8 @@ import {
   type BaselinesStageResult,
 } from "./baselines.ts";
 import { analysisReportHtml } from "./_report.ts";
+import { resultsHspy } from "./_results_hspy.ts";
+import { methodsSection } from "../report/methods.ts";
 import type { StageFiles, StageHooks, StageOutput } from "./_stage.ts";
 import { encodeStage, type EncodeStageResult, type SavedModel } from "./encode.ts";
 import {
@@ -93,6 +95,10 @@ export interface AnalyzeOptions {
   report?: { provenance: Record<string, unknown>; d3Source: string } | null;
   /** Stages the caller timed before (e.g. reading the image), listed first. */
   timings?: StageTiming[];
+  /** The image in grey under the polarisation, domain, lattice and cluster maps (default "none"). */
+  mapBackground?: "image" | "none";
+  /** Write `results.hspy` (default true). */
+  hspy?: boolean;
 }
 
 /** How a caller follows, checkpoints and stops an analysis. */
@@ -185,7 +191,11 @@ export async function analyzeStage(
   }
   const stop = () => hooks.shouldStop?.() ?? false;
 
-  const atoms = await stage("atoms", (sub) => atomsStage(image, { source, ...options.atoms }, sub));
+  const mapBackground = options.mapBackground ?? "none";
+  const atoms = await stage(
+    "atoms",
+    (sub) => atomsStage(image, { source, mapBackground, ...options.atoms }, sub),
+  );
   if (stop()) return stopped();
   const saved = options.model ?? null;
   const stackOptions: StackStageOptions = {
@@ -215,7 +225,12 @@ export async function analyzeStage(
 
   const baselines = options.baselines === null ? null : await stage(
     "baselines",
-    (sub) => baselinesStage({ stack, positions }, { seed, ...options.baselines }, sub),
+    (sub) =>
+      baselinesStage(
+        { stack, positions },
+        { seed, image, mapBackground, ...options.baselines },
+        sub,
+      ),
   );
   if (stop()) return stopped();
 
@@ -295,6 +310,7 @@ export async function analyzeStage(
     image,
     outDir: options.outDir ?? ".",
     atoms: atoms.result,
+    trust: atoms.trustLines,
     stack,
     sublattice,
     baselines: baselines?.results ?? null,
@@ -312,20 +328,39 @@ export async function analyzeStage(
     timings: [...timings],
   };
   const files: StageFiles = {};
+  // Every stage's doubts, first in the report (run.json gets each stage's from its output).
+  const allWarnings = [atoms, stacked, baselines, trained].flatMap((s) => s?.warnings ?? [])
+    .concat(warnings);
+  if (options.hspy ?? true) {
+    await stage("results.hspy", async () => {
+      const e = trained.encoding;
+      const latents = e ? { ...positions, ...e, latentDim: config.latentDim } : null;
+      files["results.hspy"] = await resultsHspy(image, atoms.result, atoms.trust, latents, {
+        source,
+      });
+    });
+  }
   if (options.report) {
     const { provenance, d3Source } = options.report;
     await stage("report", () => {
       const given = (provenance.parameters ?? {}) as Record<string, unknown>;
       const givenExtra = (provenance.extra ?? {}) as Record<string, unknown>;
+      const manifest = {
+        ...provenance,
+        parameters: { ...given, ...parameters },
+        extra: { ...givenExtra, ...extra },
+      };
       files["report.html"] = analysisReportHtml({
         title: `ferrovae analysis of ${source}`,
+        warnings: allWarnings,
+        methods: methodsSection(manifest, {
+          columns: atoms.result.columns.x.length,
+          vectors: atoms.trust.summary.vectors,
+          windows: stack.count,
+        }),
         summary: analysisSummary(summaryInput).rows,
         figures: [atoms, stacked, baselines, trained].flatMap((s) => s?.figures ?? []),
-        parameters: {
-          ...provenance,
-          parameters: { ...given, ...parameters },
-          extra: { ...givenExtra, ...extra },
-        },
+        parameters: manifest,
         image,
         stack,
         rvae: trained.encoding

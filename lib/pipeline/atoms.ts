@@ -41,7 +41,7 @@ export interface AtomsStageOptions extends FindAtomsOptions {
   trust?: TrustOptions;
   /** Stop with a UserError when the columns do not fit a perovskite (`--strict`; default false). */
   strict?: boolean;
-  /** The image in grey under the site maps ("image", default) or not ("none"). */
+  /** The image in grey under the site maps ("image") or not ("none", default: smaller files). */
   mapBackground?: "image" | "none";
 }
 
@@ -96,7 +96,7 @@ export async function atomsStage(
     figures = true,
     trust: trustOptions = {},
     strict = false,
-    mapBackground = "image",
+    mapBackground = "none",
     ...findOptions
   } = options;
   // Everything below (figures' axes included) in the calibration the user gave, if any.

@@ -34,6 +34,8 @@ export interface AnalysisSummaryInput {
   outDir: string;
   /** The atom stage's result. */
   atoms: AtomResult;
+  /** How far to trust the polarisation, one line each (e.g. `trustSummaryLines`), after it. */
+  trust?: readonly string[];
   /** Windows kept and dropped. */
   stack: { count: number; window: number; droppedBorder: number; droppedNonFinite: number };
   /** The sublattice the windows are centred on. */
@@ -93,6 +95,11 @@ export function analysisSummary(input: AnalysisSummaryInput): {
     `${atoms.polarization.x.length - flagged} vectors (${flagged} flagged, ` +
     `${atoms.polarization.rule} neighbours)`,
   ]);
+  for (const line of input.trust ?? []) {
+    // "label: text" lines become rows under their label.
+    const at = line.indexOf(": ");
+    rows.push(at > 0 && at < 40 ? [line.slice(0, at), line.slice(at + 2)] : ["", line]);
+  }
   rows.push([
     "windows",
     `${stack.count} of ${input.window ?? `${stack.window} px`} on sublattice ${input.sublattice} ` +
