@@ -25,13 +25,25 @@ Deno.test("atoms script: atoms.csv, polarization.csv, figures and run.json", asy
     assertEquals(r.code, 0, r.stderr);
     assert(r.stdout.startsWith("atoms: "), r.stdout);
     const run = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
-    const figures = ["atoms", "polarization_map", "polarization_angles", "polarization_arrows"];
+    const figures = [
+      "atoms",
+      "polarization_map",
+      "polarization_angles",
+      "polarization_arrows",
+      "domain_map",
+      "lattice_maps",
+    ];
     assertEquals(run.files, [
       "atoms.csv",
       "polarization.csv",
+      "domains.csv",
+      "lattice.csv",
       ...figures.flatMap((f) => [`${f}.svg`, `${f}.png`]),
       "run.json",
     ]);
+    // The .npy carries no calibration: said, in run.json and on the terminal.
+    assert(run.warnings.some((w: { code: string }) => w.code === "uncalibrated"));
+    assert(r.stdout.includes("warning: uncalibrated: "), r.stdout);
     assert(Object.keys(run.inputs)[0].endsWith("image.npy"));
     assertEquals(run.parameters.neighbours, "four");
     const atoms = parseCsv(await Deno.readTextFile(`${out}/atoms.csv`), "atoms.csv");
