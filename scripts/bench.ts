@@ -26,6 +26,8 @@ const AREAS: Record<string, () => Promise<{ run: Bench }>> = {
   "rvae-accuracy-reference": () =>
     import("./bench/rvae_accuracy.ts").then((m) => ({ run: m.runReference })),
   paper: () => import("./bench/paper.ts"),
+  series: () => import("./bench/series.ts"),
+  "series-movie": () => import("./bench/series.ts").then((m) => ({ run: m.runMovie })),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(AREAS);

@@ -95,6 +95,12 @@ interface PlanFile {
   warnings: { code: string; message: string }[];
 }
 
+/** Largest resident set size seen, sampled after every frame (bytes). */
+let peakRss = 0;
+function sampleRss(): void {
+  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+}
+
 /** Flags only the submitting run uses (not passed on to the jobs). */
 const SUBMIT_FLAGS = [
   "--slurm",
@@ -256,6 +262,7 @@ await runMain(async (context) => {
   }
 
   const run = context.open({ script: "series", outDir, force: flags.force === true });
+  const framesBegun = performance.now();
   await ensureDir(workDir);
   await writeFileAtomic(join(workDir, "plan.json"), JSON.stringify(planFile, null, 2) + "\n");
   const outcomes = await analyseFrames(
@@ -270,6 +277,11 @@ await runMain(async (context) => {
       `the finished frames are kept in ${workDir}; rerun the same command to continue`,
     );
   }
+  run.setExtra({
+    framesSeconds: Math.round((performance.now() - framesBegun) / 100) / 10,
+    framesKept: outcomes.filter((o) => o.kept).length,
+    jobs: flags.jobs,
+  });
   await pool(run, workDir, planFile, flags, context);
 });
 
@@ -297,6 +309,7 @@ async function analyseFrames(
   const outcomes: FrameOutcome[] = [];
   const finished = async (o: FrameOutcome) => {
     outcomes.push(o);
+    sampleRss();
     bar.update(outcomes.length, tasks.length, `frame ${o.t}${o.kept ? " (kept)" : ""}`);
     await context.step(`frame:${o.t}`);
   };
@@ -483,7 +496,10 @@ async function pool(
     {
       ...progressHooks(progress),
       shouldStop: context.interrupted,
-      onFrame: (pass, t, frames) => bar.update(t + 1, frames, pass),
+      onFrame: (pass, t, frames) => {
+        sampleRss();
+        bar.update(t + 1, frames, pass);
+      },
       onFrameFiles: async (t, files) => {
         for (const [name, data] of Object.entries(files)) {
           await run.write(`${frameFolder(t)}/${name}`, data);
@@ -502,7 +518,7 @@ async function pool(
     ...stage.extra,
     workFolder: workDir,
     poolSeconds: Math.round((performance.now() - begun) / 100) / 10,
-    peakRssMb: Math.round(Deno.memoryUsage().rss / 1048576),
+    peakRssMb: Math.round(Math.max(peakRss, Deno.memoryUsage().rss) / 1048576),
   });
   printSummary(`${stage.summary} -> ${run.outDir}`, await run.finish());
 }

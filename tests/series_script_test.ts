@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { encodeNpy } from "../lib/formats/npy.ts";
 import { numericColumn, parseCsv, stringColumn } from "../lib/io/csv.ts";
 import { sha256Hex } from "../lib/io/run.ts";
+import { scoreSeries } from "../lib/series/score_series.ts";
 import { wallMovieFrame, wallMovieMeta } from "../lib/synth/movie.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { runDeno, taskArgs } from "./child.ts";
@@ -74,83 +75,30 @@ Deno.test({
       text.slice(0, 80),
     );
     const table = parseCsv(text);
-    const frame = numericColumn(table, "frame");
-    const x = numericColumn(table, "x");
-    const y = numericColumn(table, "y");
-    const sub = stringColumn(table, "sublattice");
-    const variant = numericColumn(table, "variant");
-    const angle = numericColumn(table, "angle");
-    // Match every encoded B site to the truth's nearest B column.
     const meta = wallMovieMeta(MOVIE);
-    const trueOf = new Int32Array(frame.length).fill(-1);
-    for (let t = 0; t < MOVIE.frames; t++) {
-      const truth = wallMovieFrame(MOVIE, t).truth;
-      for (let i = 0; i < frame.length; i++) {
-        if (frame[i] !== t || sub[i] !== "B" || variant[i] < 0) continue;
-        let best = -1;
-        let bestD = 0.3 * meta.spacingPx;
-        for (let k = 0; k < truth.x.length; k++) {
-          if (truth.sublattice[k] !== 1) continue;
-          const d = Math.hypot(truth.x[k] - x[i], truth.y[k] - y[i]);
-          if (d < bestD) [best, bestD] = [k, d];
-        }
-        if (best >= 0) trueOf[i] = truth.variant[best];
-      }
-    }
-    // Each found variant is the true variant most of its sites have.
-    const votes = new Map<number, number[]>();
-    for (let i = 0; i < frame.length; i++) {
-      if (trueOf[i] < 0) continue;
-      const v = votes.get(variant[i]) ?? [0, 0, 0, 0];
-      v[trueOf[i]]++;
-      votes.set(variant[i], v);
-    }
-    const mapped = new Map([...votes].map(([v, c]) => [v, c.indexOf(Math.max(...c))]));
-    let agree = 0;
-    let matched = 0;
-    for (let i = 0; i < frame.length; i++) {
-      if (trueOf[i] < 0) continue;
-      matched++;
-      if (mapped.get(variant[i]) === trueOf[i]) agree++;
-    }
-    assert(agree / matched > 0.9, `site agreement ${agree}/${matched}`);
+    const truth = Array.from({ length: MOVIE.frames }, (_, t) => wallMovieFrame(MOVIE, t).truth);
+    const score = scoreSeries(
+      {
+        frame: numericColumn(table, "frame"),
+        x: numericColumn(table, "x"),
+        y: numericColumn(table, "y"),
+        isB: stringColumn(table, "sublattice").map((s) => s === "B"),
+        variant: numericColumn(table, "variant"),
+        angle: numericColumn(table, "angle"),
+      },
+      truth,
+      0.3 * meta.spacingPx,
+    );
+    assert(score.agreement > 0.9, `site agreement ${score.agreement}`);
     // Fractions frame by frame against the truth on the same sites, and one angle per variant.
-    const errors: number[] = [];
-    const spread: number[] = [];
-    for (const v of meta.pair) {
-      const means: number[] = [];
-      for (let t = 0; t < MOVIE.frames; t++) {
-        let found = 0;
-        let truly = 0;
-        let n = 0;
-        let c = 0;
-        let s = 0;
-        for (let i = 0; i < frame.length; i++) {
-          if (frame[i] !== t || trueOf[i] < 0) continue;
-          n++;
-          if (mapped.get(variant[i]) === v) found++;
-          if (trueOf[i] === v) {
-            truly++;
-            c += Math.cos(angle[i]);
-            s += Math.sin(angle[i]);
-          }
-        }
-        errors.push(Math.abs(found - truly) / n);
-        if (truly >= 5) means.push(Math.atan2(s, c));
-      }
-      const c = means.reduce((a, m) => a + Math.cos(m), 0);
-      const s = means.reduce((a, m) => a + Math.sin(m), 0);
-      const centre = Math.atan2(s, c);
-      for (const m of means) {
-        spread.push(
-          Math.abs(Math.atan2(Math.sin(m - centre), Math.cos(m - centre))) * 180 / Math.PI,
-        );
-      }
-    }
+    const errors = meta.pair.flatMap((v) =>
+      score.found[v].map((f, t) => Math.abs(f - score.truth[v][t]))
+    );
+    const spread = meta.pair.map((v) => score.angleSpreadDeg[v]);
     assert(Math.max(...errors) < 0.1, `fraction errors ${errors.map((e) => e.toFixed(3))}`);
     assert(Math.max(...spread) < 10, `variant angles spread ${spread.map((e) => e.toFixed(1))}°`);
     console.log(
-      `series movie: agreement ${(agree / matched).toFixed(3)}, fraction error max ` +
+      `series movie: agreement ${score.agreement.toFixed(3)}, fraction error max ` +
         `${Math.max(...errors).toFixed(3)}, variant angle spread max ${
           Math.max(...spread).toFixed(1)
         }°`,
