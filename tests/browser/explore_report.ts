@@ -40,6 +40,9 @@ try {
       return image.naturalWidth > 0 ? [] : [image.alt];
     })
   );
+  // The report opens with the warnings and the methods: bring the explorer into view first
+  // (the mouse acts in the viewport).
+  await page.locator("svg[data-view='angle-l1']").scrollIntoViewIfNeeded();
   const box = (await page.locator("svg[data-view='angle-l1']").boundingBox())!;
   // Brush from the top-left of the plot to the middle of the angle axis: angles below π.
   await page.mouse.move(box.x + 47, box.y + 25);
