@@ -54,7 +54,9 @@ export function atomsCsv(columns: AtomColumns, trust?: TrustReport): string {
  * `polarization.csv`: x, y, px, py, magnitude, angle for every B column
  * (NaN where flagged), the local lattice parameters, the row of the column
  * in atoms.csv (`atom`, from 0) and its status; `_pm` columns when
- * `pixelPm` (picometres per pixel) is given.
+ * `pixelPm` (picometres per pixel) is given; with a trust report the
+ * corrected vectors and `px_raw, py_raw, p_err, [p_err_pm], significant`
+ * (and the averages); `angle_deg` (the angle in degrees) last.
  *
  * @example
  * ```ts
@@ -105,6 +107,9 @@ export function polarizationCsv(p: Polarization, pixelPm?: number, trust?: Trust
       columns.avg_count = trust.averaged.count;
     }
   }
+  // Degrees beside the contract's radians, last so that no column moves.
+  const angle = v ? v.angle : p.angle;
+  columns.angle_deg = Float64Array.from(angle, (a) => (a * 180) / Math.PI);
   return formatCsv(columns);
 }
 

@@ -263,6 +263,8 @@ export function latentColumns(
     columns.y = options.positions.y;
   }
   if (options.source) columns.source = options.source;
+  // Degrees beside the contract's radians, last so that no column moves.
+  columns.angle_deg = perWindow((i) => (encoding.angle[i] * 180) / Math.PI);
   return columns;
 }
 
