@@ -98,7 +98,7 @@ function kernelFlops(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.Name
 }
 
 /** Count the flops of the product kernels while `counter.on`. */
-function countFlops(counter: { on: boolean; flops: number }): void {
+function countFlops(counter: { on: boolean; flops: number; depth: number }): void {
   for (const name of PRODUCT_KERNELS) {
     const kernel = tf.getKernel(name, "wasm");
     if (!kernel) continue;
@@ -107,8 +107,16 @@ function countFlops(counter: { on: boolean; flops: number }): void {
     tf.registerKernel({
       ...kernel,
       kernelFunc: (args) => {
-        if (counter.on) counter.flops += kernelFlops(name, args.inputs, args.attrs ?? {});
-        return inner(args);
+        // Only the outermost call: composed kernels (XNNPACK's gradients) call Conv2D inside.
+        if (counter.on && counter.depth === 0) {
+          counter.flops += kernelFlops(name, args.inputs, args.attrs ?? {});
+        }
+        counter.depth++;
+        try {
+          return inner(args);
+        } finally {
+          counter.depth--;
+        }
       },
     });
   }
@@ -129,7 +137,7 @@ function measure(c: Case, seconds: number, minSteps: number): Throughput {
     Float32Array.from({ length: BATCH * SIZE * SIZE }, () => dataRandom.uniform()),
     [BATCH, SIZE * SIZE],
   );
-  const counter = { on: true, flops: 0 };
+  const counter = { on: true, flops: 0, depth: 0 };
   countFlops(counter);
   const step = () => {
     const noise = sampleNoise(random, BATCH, latentCount(config));
