@@ -222,7 +222,10 @@ Deno.test("analyze: every stage's files in one folder, one run.json, latents wit
   const truth = manifest.extra.truth;
   assert(truth.count > 50 && truth.agreement >= 0 && truth.agreement <= 1, JSON.stringify(truth));
   assert(stdout.includes("truth agreement"), stdout);
-  assert(/angle peaks\s+\d+: /.test(stdout), stdout);
+  assert(/angle peaks\s+(no peak|1 peak: |\d+ peaks: )/.test(stdout), stdout);
+  // The encoded angle against the polarisation on the same sites, in the summary and run.json.
+  assert(/rVAE vs polarisation\s+/.test(stdout), stdout);
+  assert(manifest.extra.rvaeVsPolarization.sites > 0, JSON.stringify(manifest.extra));
   assert(/timings\s+read .* total /.test(stdout), stdout);
 });
 

@@ -142,3 +142,56 @@ Deno.test("stack and baselines scripts: mistakes are one line and leave nothing"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("stack script: the window comes from the lattice period read off atoms.csv", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stack_window_" });
+  try {
+    // A 12 px lattice: 1.9 periods is 22.8 px, an even 22 px window.
+    const { image, truth } = generateHaadf({ width: 200, height: 200, seed: 2, spacing: 12 });
+    await Deno.writeFile(`${dir}/image.npy`, encodeNpy(image.data, [image.height, image.width]));
+    const sublattice = Array.from(truth.sublattice, (s) => (s ? "B" : "A"));
+    await Deno.writeTextFile(
+      `${dir}/atoms.csv`,
+      formatCsv({ x: truth.x, y: truth.y, sublattice }),
+    );
+    const b = Array.from(truth.x.keys()).filter((i) => truth.sublattice[i]);
+    await Deno.writeTextFile(
+      `${dir}/b_only.csv`,
+      formatCsv({
+        x: b.map((i) => truth.x[i]),
+        y: b.map((i) => truth.y[i]),
+        sublattice: b.map(() => "B"),
+      }),
+    );
+    const stack = await task("stack");
+    const cut = async (out: string, ...args: string[]) => {
+      const r = await runDeno([...stack, `${dir}/image.npy`, "--out", `${dir}/${out}`, ...args]);
+      assertEquals(r.code, 0, r.stderr);
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/${out}/run.json`));
+      const npy = decodeNpy(await Deno.readFile(`${dir}/${out}/stack.npy`), "stack.npy");
+      return { r, manifest, window: npy.shape[1] };
+    };
+    const lattice = await cut("lattice", "--atoms", `${dir}/atoms.csv`, "--no-figures");
+    assertEquals(lattice.window, 22);
+    const p = lattice.manifest.parameters;
+    assertEquals([p.window, p.windowSource], [22, "lattice"]);
+    assert(Math.abs(p.periodPx - 12) < 0.2, `period ${p.periodPx}`);
+    assert(lattice.r.stdout.includes("22 px = 1.8"), lattice.r.stdout);
+    assertEquals(lattice.manifest.warnings, []);
+
+    const wide = await cut("wide", "--atoms", `${dir}/atoms.csv`, "--window-cells", "4");
+    assertEquals(wide.window, 48);
+    assertEquals(wide.manifest.warnings.map((w: { code: string }) => w.code), ["window-cells"]);
+    assert(wide.r.stdout.includes("warning: window-cells: "), wide.r.stdout);
+
+    const flagged = await cut("flagged", "--atoms", `${dir}/atoms.csv`, "--window", "30");
+    assertEquals([flagged.window, flagged.manifest.parameters.windowSource], [30, "window"]);
+
+    // No A columns to measure the lattice on: the paper's 48 px, with a warning.
+    const blind = await cut("blind", "--atoms", `${dir}/b_only.csv`, "--no-figures");
+    assertEquals([blind.window, blind.manifest.parameters.windowSource], [48, "fallback"]);
+    assertEquals(blind.manifest.warnings.map((w: { code: string }) => w.code), ["window-cells"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

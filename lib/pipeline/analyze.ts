@@ -191,18 +191,20 @@ export async function analyzeStage(
   }
   const stop = () => hooks.shouldStop?.() ?? false;
 
+  const saved = options.model ?? null;
+  // A saved model sets the windows; a --window it cannot take is refused before any work.
+  const fromModel = saved ? modelWindows(saved, options.stack ?? {}) : {};
   const mapBackground = options.mapBackground ?? "none";
   const atoms = await stage(
     "atoms",
     (sub) => atomsStage(image, { source, mapBackground, ...options.atoms }, sub),
   );
   if (stop()) return stopped();
-  const saved = options.model ?? null;
   const stackOptions: StackStageOptions = {
     source,
     periodPx: atoms.result.lattice.period,
     ...options.stack,
-    ...(saved ? modelWindows(saved, options.stack ?? {}) : {}),
+    ...fromModel,
   };
   const sublattice = stackOptions.sublattice ?? "B";
   let centres: StackCentres | null = null;
