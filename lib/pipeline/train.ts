@@ -188,6 +188,18 @@ export async function trainStage(
   const resumed = Array.from({ length: restarts }, (_, k) => resume(k)).some(Boolean);
   const parameters = { ...config, ...training, restarts, normalization, resume: resumed };
   const checkpoints: Record<string, Uint8Array> = {};
+  // A restart resumed at its end trains no epoch: its checkpoint is still among the files.
+  for (let k = 0; k < restarts; k++) {
+    const given = resume(k);
+    if (given) {
+      checkpoints[checkpointFile(k)] = encodeCheckpoint(given, {
+        config,
+        normalization,
+        training,
+        dataSha256,
+      });
+    }
+  }
   const started = performance.now();
   const kept = await trainRestarts(config, data, {
     ...training,
