@@ -161,7 +161,16 @@ export function peaksRecord(peaks: AnglePeaks): {
  *
  * @example
  * ```ts
- * const { files, peaks } = latentOutputs({ model, encoding, positions: null, figures: false });
+ * import { latentOutputs } from "./_rvae_figures.ts";
+ * import { initBackend } from "../rvae/backend.ts";
+ * import { makeConfig } from "../rvae/config.ts";
+ * import { encodeStack } from "../rvae/inference.ts";
+ * import { createRvae } from "../rvae/model.ts";
+ * await initBackend({ backend: "cpu" });
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8, latentDim: 1 }), { seed: 0 });
+ * const encoding = encodeStack(model, Float32Array.from({ length: 6 * 64 }, (_, i) => Math.sin(i)));
+ * const { files } = latentOutputs({ model, encoding, positions: null, figures: false });
+ * if (!files["latents.csv"].startsWith("i,angle,dx,dy,z1")) throw new Error("latents.csv");
  * ```
  */
 export function latentOutputs(input: LatentOutputInput): LatentOutputs {
@@ -238,7 +247,17 @@ function extentFrame(
  *
  * @example
  * ```ts
- * const svg = trainingLossFigure(result); // result: trainRvae's
+ * import { trainingLossFigure } from "./_rvae_figures.ts";
+ * const history = [9, 7, 8].map((held, i) => ({
+ *   epoch: i + 1,
+ *   train: { loss: 10 - i, reconstruction: 0, kl: 0 },
+ *   validation: { loss: held, reconstruction: 0, kl: 0 },
+ *   learningRate: 3e-3,
+ *   seconds: 1,
+ *   imagesPerSecond: 100,
+ * }));
+ * const svg = trainingLossFigure({ history, bestEpoch: 2, finalEpoch: 2, restoredBest: true });
+ * if (!svg.includes("best 2, restored")) throw new Error("the kept epoch is marked");
  * ```
  */
 export function trainingLossFigure(

@@ -84,10 +84,29 @@ export interface EncodeStageResult extends LatentStageResult {
  *
  * @example
  * ```ts
- * import { loadRvaeFile } from "../io/rvae_files.ts";
- * const saved = await loadRvaeFile("out/demo/model");
- * const result = await encodeStage(saved, { image }, { name: "other.tif" });
- * console.log(result.summary);
+ * import { encodeStage } from "./encode.ts";
+ * import { initBackend } from "../rvae/backend.ts";
+ * import { makeConfig } from "../rvae/config.ts";
+ * import { createRvae } from "../rvae/model.ts";
+ * import type { ModelFile } from "../rvae/serialize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const config = makeConfig(8, { hiddenUnits: 8, latentDim: 1 });
+ * const model = createRvae(config, { seed: 0 });
+ * const data = Float32Array.from({ length: 6 * 64 }, (_, i) => 0.5 + 0.4 * Math.sin(i));
+ * const file: ModelFile = {
+ *   format: "ferrovae-rvae",
+ *   version: 1,
+ *   config,
+ *   normalization: model.normalization,
+ *   windows: { window: 8 },
+ *   tensors: [],
+ * };
+ * const result = await encodeStage({ model, file }, { stack: { data, window: 8 }, positions: null }, {
+ *   figures: false,
+ * });
+ * if (!result.summary.startsWith("encode: 6 windows of 8 px")) throw new Error(result.summary);
+ * // Windows of another side are refused in one line:
+ * // encodeStage({ model, file }, { stack: { data, window: 4 }, positions: null }) throws a UserError.
  * ```
  */
 export async function encodeStage(
@@ -191,10 +210,23 @@ export async function encodeStage(
  *
  * @example
  * ```ts
- * const saved = savedModelFromFiles(configText, weightBytes, {
+ * import { savedModelFromFiles } from "./encode.ts";
+ * import { initBackend } from "../rvae/backend.ts";
+ * import { makeConfig } from "../rvae/config.ts";
+ * import { modelFiles } from "../io/rvae_files.ts";
+ * import { createRvae } from "../rvae/model.ts";
+ * import { stackNormalization } from "../rvae/normalize.ts";
+ * await initBackend({ backend: "cpu" });
+ * const data = Float32Array.from({ length: 6 * 64 }, (_, i) => Math.sin(i));
+ * const model = createRvae(makeConfig(8, { hiddenUnits: 8, latentDim: 1 }), {
+ *   normalization: stackNormalization(data, 64),
+ * });
+ * const files = modelFiles(model, {}, { window: 8, periodPx: 4.2 });
+ * const saved = savedModelFromFiles(files["config.json"], files["weights.bin"], {
  *   config: "model/config.json",
  *   weights: "model/weights.bin",
  * });
+ * if (saved.file.windows?.periodPx !== 4.2) throw new Error("how its windows were cut");
  * ```
  */
 export function savedModelFromFiles(
