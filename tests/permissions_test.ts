@@ -74,7 +74,14 @@ Deno.test("permissions: each script, under its task's flags, may not write or re
     baselines: [inputs.stack, "--no-figures"],
     train: [inputs.stack, "--epochs", "1"],
     analyze: [inputs.image, "--epochs", "1", "--skip-baselines"],
+    // A saved model, then the input (the argument moved out of reach below).
+    encode: [`${inputs.dir}/trained/model`, inputs.stack, "--no-figures"],
   };
+  const trained = await runDeno([
+    ...await taskArgs("train"),
+    ...[inputs.stack, "--epochs", "1", "--out", `${inputs.dir}/trained`],
+  ]);
+  assertEquals(trained.code, 0, trained.stderr);
   const home = Deno.env.get("HOME") ?? "/root";
   // Tasks that run a script of their own name (`demo` runs analyze with fixed arguments).
   const tasks = await denoTasks();
@@ -87,8 +94,15 @@ Deno.test("permissions: each script, under its task's flags, may not write or re
       cases.push({ script, args: [...given, "--out", out], path: out, doing: "write" });
     }
     if (script !== "synth") {
-      // The first argument is the input; put it where reading is not allowed.
-      const elsewhere = ["/etc/hostname", ...given.slice(1), "--out", `${inputs.dir}/out`];
+      // The input (encode's second argument, after the model) where reading is not allowed.
+      const at = script === "encode" ? 1 : 0;
+      const elsewhere = [
+        ...given.slice(0, at),
+        "/etc/hostname",
+        ...given.slice(at + 1),
+        "--out",
+        `${inputs.dir}/out`,
+      ];
       cases.push({ script, args: elsewhere, path: "/etc/hostname", doing: "read" });
     }
   }
