@@ -70,7 +70,17 @@ import {
   program,
   runMain,
 } from "./_cli.ts";
-import { atomsFlags, findAtomsOptions, rvaeSettings, trainFlags, trainFlagsOf } from "./_flags.ts";
+import {
+  atomsFlags,
+  findAtomsOptions,
+  pixelSizeFlag,
+  polarizationReferenceFlag,
+  rvaeSettings,
+  trainFlags,
+  trainFlagsOf,
+  trustFlags,
+  trustOptions,
+} from "./_flags.ts";
 import { countProgress, progressHooks, progressReporter } from "./_progress.ts";
 import {
   answerOf,
@@ -135,11 +145,6 @@ await runMain(async (context) => {
       "--model <dir>",
       "encode with this saved model (model/ of train or series) instead of training one",
     )
-    .option(
-      "--pixel-size <nm>",
-      "calibration, nm per pixel (overrides the files')",
-      numberFlag("--pixel-size", 1e-6, 1e6),
-    )
     .option("--image <n>", "which image of multi-image files", intFlag("--image", 0))
     .option(
       "--window <px>",
@@ -165,7 +170,9 @@ await runMain(async (context) => {
     )
     .option("--seed <s>", "seed of every random choice", intFlag("--seed", 0, 2 ** 31 - 1), 0);
   const cmd = trainFlags(
-    atomsFlags(general.optionsGroup("Atom columns (atoms):")).optionsGroup("rVAE (train):"),
+    polarizationReferenceFlag(trustFlags(pixelSizeFlag(atomsFlags(
+      general.optionsGroup("Atom columns and polarisation (atoms):"),
+    )))).optionsGroup("rVAE (train):"),
   );
   parseArgs(cmd);
   const flags = cmd.opts();
@@ -192,7 +199,12 @@ await runMain(async (context) => {
   const workDir = seriesWorkDir(outDir);
   const frameOptions = (window: number): SeriesFrameOptions => ({
     window,
-    atoms: findAtomsOptions(flags, flags.fitWindow),
+    atoms: {
+      ...findAtomsOptions(flags, flags.fitWindow),
+      trust: trustOptions(flags, flags.polarizationReference, flags.seed),
+      strict: flags.strict === true,
+      mapBackground: flags.mapBackground,
+    },
   });
 
   if (flags.pool !== undefined) {
@@ -280,6 +292,7 @@ await runMain(async (context) => {
   run.setExtra({
     framesSeconds: Math.round((performance.now() - framesBegun) / 100) / 10,
     framesKept: outcomes.filter((o) => o.kept).length,
+    framesPeakRssMb: Math.round(peakRss / 1048576),
     jobs: flags.jobs,
   });
   await pool(run, workDir, planFile, flags, context);

@@ -57,7 +57,15 @@ export interface FrameManifest {
  *
  * @example
  * ```ts
- * await writeFrameFolder("out/.m.ferrovae-series/frames/0003", { "atoms.csv": "x,y\n" }, manifest);
+ * const dir = await Deno.makeTempDir();
+ * await writeFrameFolder(`${dir}/frames/0003`, { "atoms.csv": "x,y\n" }, {
+ *   script: "series-frame",
+ *   inputs: { "movie.npy#3": "ab12" },
+ *   parameters: { window: 28 },
+ *   warnings: [],
+ * });
+ * (await frameFolderStatus(`${dir}/frames/0003`, { inputs: { "movie.npy#3": "ab12" } })).complete; // true
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFrameFolder(

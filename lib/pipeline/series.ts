@@ -144,6 +144,7 @@ export async function seriesFrameStage(
     stacked = await stackStage({ image, centres }, {
       ...options.stack,
       window: options.window,
+      periodPx: atoms.result.lattice.period,
       sublattice: "B",
       source,
       figures,

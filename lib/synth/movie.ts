@@ -62,7 +62,7 @@ export interface WallMovieFrame {
 
 /** What the whole movie is made of (the same for every frame). */
 export interface WallMovieMeta {
-  /** Options with every default applied. */
+  /** Number of frames. */
   frames: number;
   /** The two variants. */
   pair: [number, number];
