@@ -9,11 +9,7 @@ import { decodePng } from "../lib/formats/png.ts";
 import {
   amplitudePhaseColor,
   arrowsLayer,
-  categoryLegend,
-  chooseScaleBar,
-  colorWheelSvg,
   figureGrid,
-  histogramCounts,
   histogramFigure,
   imagePanel,
   imageToRgba,
@@ -22,14 +18,16 @@ import {
   percentileRange,
   pointsLayer,
   type Rgb,
-  rgbToOklab,
   scatterFigure,
-  svgDocument,
-  svgSize,
-  svgText,
   svgToPng,
-  svgToRgba,
-} from "../mod.ts";
+} from "../lib/figures/mod.ts";
+import { categoryLegend } from "../lib/figures/layers.ts";
+import { chooseScaleBar } from "../lib/figures/scale_bar.ts";
+import { colorWheelSvg } from "../lib/figures/legends.ts";
+import { histogramCounts } from "../lib/figures/charts.ts";
+import { rgbToOklab } from "../lib/figures/color.ts";
+import { svgDocument, svgSize, svgText } from "../lib/figures/svg.ts";
+import { svgToRgba } from "../lib/figures/raster.ts";
 import { writeFigure } from "../lib/io/figure.ts";
 import { Run } from "../lib/io/run.ts";
 import type { RgbaPixels } from "../lib/figures/svg.ts";

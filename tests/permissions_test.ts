@@ -76,6 +76,8 @@ Deno.test("permissions: each script, under its task's flags, may not write or re
     analyze: [inputs.image, "--epochs", "1", "--skip-baselines"],
     // A saved model, then the input (the argument moved out of reach below).
     encode: [`${inputs.dir}/trained/model`, inputs.stack, "--no-figures"],
+    // One image is a one-frame series.
+    series: [inputs.image, "--epochs", "1"],
   };
   const trained = await runDeno([
     ...await taskArgs("train"),

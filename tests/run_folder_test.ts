@@ -230,7 +230,8 @@ Deno.test("run folder: analyze interrupted anywhere, training included, leaves o
       first: [inputs.image, "--epochs", "1", "--skip-baselines", "--window", "24"],
       second: [
         inputs.image,
-        ...["--epochs", "2", "--window", "16", "--seed", "1"],
+        // --keep-checkpoint: the checkpoint is written (and a stop point) each epoch.
+        ...["--epochs", "2", "--window", "16", "--seed", "1", "--keep-checkpoint"],
         ...["--embeddings", "pca", "--classes", "2", "--bic-max", "3"],
       ],
       failing: [`${inputs.dir}/missing.npy`],
@@ -338,7 +339,14 @@ Deno.test("run folder: a folder we did not make is refused; --force never delete
     const forced = await runDeno([...atoms, inputs.image, "--no-figures", "--force", "--out", D]);
     assertEquals(forced.code, 0, forced.stderr);
     const after = (await snapshot(D))!;
-    assertEquals([...after.keys()], ["atoms.csv", "notes.txt", "polarization.csv", "run.json"]);
+    assertEquals([...after.keys()], [
+      "atoms.csv",
+      "domains.csv",
+      "lattice.csv",
+      "notes.txt",
+      "polarization.csv",
+      "run.json",
+    ]);
     assertEquals(after.get("notes.txt"), mine.get("notes.txt"));
     // Our folder now, but with the user's file in it: refused without --force (naming it) ...
     const again = await runDeno([...atoms, inputs.image, "--out", D]);

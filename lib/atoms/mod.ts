@@ -59,3 +59,18 @@ export {
   sublatticeFigure,
 } from "./figures.ts";
 export type { PolarizationMapOptions } from "./figures.ts";
+
+// Types the API above names
+export type { AveragedVectors } from "./averaging.ts";
+export type { CoherenceTest } from "./domains.ts";
+export type { Grid } from "./filters.ts";
+export type { LatticeMap, LatticeSummary } from "./lattice_map.ts";
+export type { PerovskiteFit } from "./perovskite_fit.ts";
+export type { PositionUncertainty } from "./uncertainty.ts";
+export type { ReferenceInfo, TiltInfo } from "./reference.ts";
+export type { RefinedColumns } from "./refine.ts";
+export type { SublatticeRule } from "./sublattice.ts";
+export type { GaussianParams } from "./gaussian_fit.ts";
+export type { LatticeVectors } from "./lattice_map.ts";
+export type { NoiseModel, RowNoise } from "./uncertainty.ts";
+export type { SubstrateBand } from "./reference.ts";

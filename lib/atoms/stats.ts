@@ -4,13 +4,6 @@
  * @module
  */
 
-/**
- * The median, re-exported for scripts that still import it from here.
- *
- * @deprecated Import `median` from `lib/math.ts`.
- */
-export { median } from "../math.ts";
-
 /** Area of the bounding box of the points (at least 1). */
 export function boundingArea(points: { x: ArrayLike<number>; y: ArrayLike<number> }): number {
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;

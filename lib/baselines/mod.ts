@@ -46,3 +46,7 @@ export { EMBEDDINGS, runBaselines } from "./suite.ts";
 export type { BaselineOptions, BaselineResults, EmbeddingName } from "./suite.ts";
 export { gaussianBlobs, swissRoll } from "./synthetic.ts";
 export type { BlobOptions } from "./synthetic.ts";
+
+// Types the API above names
+export type { WorkerPool } from "./pool.ts";
+export type { Task, TaskName } from "./pool.ts";

@@ -26,3 +26,8 @@ export { decodePng, encodePng } from "./png.ts";
 export type { PngPixels } from "./png.ts";
 export { encodeTiff } from "./tiff_write.ts";
 export type { TiffWriteOptions } from "./tiff_write.ts";
+
+// Types the API above names
+export type { ByteSource } from "./byte_source.ts";
+export type { HspyOptions, HspySignal, ResultsHspyInput } from "./hspy_write.ts";
+export type { HspyAxis, SiteMaps } from "./hspy_write.ts";

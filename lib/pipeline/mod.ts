@@ -59,3 +59,15 @@ export type { AnalyzeHooks, AnalyzeOptions, AnalyzeResult, AnalyzeTruth } from "
 export { historyCsv, latentsCsv } from "./_tables.ts";
 export type { LatentsTableOptions } from "./_tables.ts";
 export type { StageFigure, StageFiles, StageHooks, StageOutput } from "./_stage.ts";
+
+// Types the API above names
+export type {
+  SeriesFrameOptions,
+  SeriesFrameResult,
+  SeriesPoolHooks,
+  SeriesPoolInput,
+  SeriesPoolOptions,
+  SeriesPoolResult,
+} from "./series.ts";
+export type { SeriesFrameData, SeriesFrameRecord } from "./series.ts";
+export type { SeriesSites } from "./_series_outputs.ts";

@@ -40,3 +40,6 @@ export type {
 } from "./report_html.ts";
 export { methodsSection, REFERENCES } from "./methods.ts";
 export type { MethodsCounts, MethodsParagraph, MethodsSection, Reference } from "./methods.ts";
+
+// Types the API above names
+export type { AnalysisSummaryInput, StageTiming } from "./analysis_summary.ts";

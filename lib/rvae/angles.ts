@@ -8,13 +8,6 @@
 
 import { angleDelta, wrapAngle } from "../math.ts";
 
-/**
- * The angle helpers, re-exported for code that still imports them from here.
- *
- * @deprecated Import `wrapAngle` and `angleDelta` from `lib/math.ts`.
- */
-export { angleDelta, wrapAngle };
-
 const TWO_PI = 2 * Math.PI;
 
 /**

@@ -103,3 +103,9 @@ export type {
 } from "./polarization_check.ts";
 export { decodeModel, encodeModel } from "./serialize.ts";
 export type { ModelFile, WindowSpec } from "./serialize.ts";
+
+// Types the API above names
+export type { AdamState } from "./adam.ts";
+export type { ParamArrays } from "./params.ts";
+export type { TensorEntry } from "./serialize.ts";
+export type { Variables } from "./networks.ts";

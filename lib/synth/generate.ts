@@ -9,7 +9,7 @@
 
 import type { Image } from "../image.ts";
 import { Random } from "../random.ts";
-import { wrapAngle } from "../rvae/angles.ts";
+import { wrapAngle } from "../math.ts";
 import { VERSION } from "../version.ts";
 import { stripeLayout, variantAngle } from "./domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";

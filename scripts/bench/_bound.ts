@@ -6,7 +6,7 @@
  * @module
  */
 
-import { median } from "../../lib/atoms/stats.ts";
+import { median } from "../../lib/math.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
 import type { SynthOptions } from "../../lib/synth/options.ts";
 import { probeComponents } from "../../lib/synth/render.ts";

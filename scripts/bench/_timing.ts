@@ -5,7 +5,7 @@
  * @module
  */
 
-import { median } from "../../lib/atoms/stats.ts";
+import { median } from "../../lib/math.ts";
 
 /** Median wall time of `repeats` calls of `fn`, ms. */
 export function medianTime(repeats: number, fn: () => unknown): number {

@@ -24,7 +24,7 @@ import { generateHaadf } from "../../lib/synth/generate.ts";
 import { positionBound } from "./_bound.ts";
 import type { SynthOptions } from "../../lib/synth/options.ts";
 import { medianTime } from "./_timing.ts";
-import { median } from "../../lib/atoms/stats.ts";
+import { median } from "../../lib/math.ts";
 
 /** Run the atoms benchmark. */
 export async function run(): Promise<void> {

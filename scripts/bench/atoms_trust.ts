@@ -15,7 +15,7 @@ import { otsuThreshold } from "../../lib/atoms/sublattice.ts";
 import { assessPolarization } from "../../lib/atoms/trust.ts";
 import { parseCsv } from "../../lib/io/csv.ts";
 import { readImage } from "../../lib/io/read_image.ts";
-import { angleDelta } from "../../lib/rvae/angles.ts";
+import { angleDelta } from "../../lib/math.ts";
 import { truthFromCsv } from "../../lib/score.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
 import { calibrationZ } from "../../tests/trust_calibration.ts";
