@@ -21,7 +21,7 @@ import {
   dropDuplicates,
   nearestNeighbourDistance,
   symmetricSites,
-} from "./column_geometry.ts";
+} from "./_column_geometry.ts";
 import { findPeaks, type PeakDetection, type Peaks } from "./detect.ts";
 import { computePolarization, type NeighbourRule, type Polarization } from "./polarization.ts";
 import {
@@ -33,7 +33,7 @@ import {
   refitWithLocalShape,
   renderColumns,
 } from "./refine.ts";
-import { rescuePeaks, squareCentres } from "./rescue.ts";
+import { rescuePeaks, squareCentres } from "./_rescue.ts";
 import { estimateRowShift, meanRowShift } from "./row_jitter.ts";
 import { estimateLattice, type LatticeEstimate } from "./spacing.ts";
 import { A, assignSublattices, type SublatticeRule } from "./sublattice.ts";

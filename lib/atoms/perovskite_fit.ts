@@ -9,7 +9,7 @@
  * @module
  */
 
-import { nearestNeighbourDistance } from "./column_geometry.ts";
+import { nearestNeighbourDistance } from "./_column_geometry.ts";
 import type { PolarizationStatus } from "./polarization.ts";
 
 /** The measures and the verdict. */

@@ -15,7 +15,7 @@
 
 import { KDBush } from "../deps.ts";
 import { median, wrapAngle } from "../math.ts";
-import { boundingArea } from "./stats.ts";
+import { boundingArea } from "./_stats.ts";
 import { A, B } from "./sublattice.ts";
 
 /** Which A columns define a B column's centre. */

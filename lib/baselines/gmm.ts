@@ -11,7 +11,7 @@
 
 import { Workspace } from "../linalg/workspace.ts";
 import { Random } from "../random.ts";
-import { DiagonalModel, FullModel, type MixtureModel } from "./gmm_models.ts";
+import { DiagonalModel, FullModel, type MixtureModel } from "./_gmm_models.ts";
 import { kmeans } from "./kmeans.ts";
 import { checkMatrix, type Matrix } from "./matrix.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { connectComponents, squaredGeodesicRows, symmetricKnnGraph } from "./graph.ts";
+import { connectComponents, squaredGeodesicRows, symmetricKnnGraph } from "./_graph.ts";
 import { WorkerPool } from "./pool.ts";
 import { largestEigenpairs } from "./eigen.ts";
 import { knnGraph } from "./knn.ts";

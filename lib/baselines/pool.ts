@@ -21,7 +21,7 @@ export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * length));
 }
 
-/** Names of the kernels {@link WorkerPool.run} can run (see `pool_worker.ts`). */
+/** Names of the kernels {@link WorkerPool.run} can run (see `_pool_worker.ts`). */
 export type TaskName = "smacofStarts" | "tsneForces" | "knnBlocks" | "squaredGeodesicRows";
 
 /** A kernel: handles the items [from, to) of a run and returns a number to be summed. */
@@ -50,7 +50,7 @@ export class WorkerPool {
    */
   static async create(threads: number = navigator.hardwareConcurrency ?? 1): Promise<WorkerPool> {
     let wanted = Math.max(1, Math.min(Math.floor(threads), navigator.hardwareConcurrency ?? 1));
-    const url = new URL("./pool_worker.ts", import.meta.url);
+    const url = new URL("./_pool_worker.ts", import.meta.url);
     // A worker denied its module prints an error even when handled: ask first.
     if (url.protocol === "file:" && !canRead(url)) wanted = 1;
     const workers: Worker[] = [];

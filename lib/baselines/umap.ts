@@ -15,7 +15,7 @@
 import { type KnnGraph, knnGraph } from "./knn.ts";
 import { checkMatrix, type Matrix, wholeNumber } from "./matrix.ts";
 import { largestEigenpairs } from "./eigen.ts";
-import { connectedComponents, graphFromEdges } from "./graph.ts";
+import { connectedComponents, graphFromEdges } from "./_graph.ts";
 import { pca } from "./pca.ts";
 import { WorkerPool } from "./pool.ts";
 import { Random } from "../random.ts";

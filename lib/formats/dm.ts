@@ -23,7 +23,7 @@ import {
   numberOf,
   parseDmTags,
   textOf,
-} from "./dm_tags.ts";
+} from "./_dm_tags.ts";
 import {
   checkChoice,
   checkPixelCount,

@@ -24,10 +24,10 @@ import { FormatError } from "../errors.ts";
 import type { Image, PixelSize } from "../image.ts";
 import { type ByteSource, readExactly } from "./byte_source.ts";
 import { decodeImage, detectFormat, type ImageFormat, listImages } from "./decode.ts";
-import { openHdf5Frames } from "./hdf5_frames.ts";
+import { openHdf5Frames } from "./_hdf5_frames.ts";
 import { decodeNpyElements, decodeNpyHeader, NPY_V1_MAX_HEADER, type NpyHeader } from "./npy.ts";
 import { checkChoice, checkPixelCount } from "./samples.ts";
-import { readTiffPage, tiffLayout } from "./tiff_frames.ts";
+import { readTiffPage, tiffLayout } from "./_tiff_frames.ts";
 
 /** The frames of one file, read on demand; {@linkcode FrameReader.close} it when done. */
 export interface FrameReader {

@@ -4,7 +4,7 @@
  * writes `run.json` (the manifest) and replaces the output folder with the
  * staging folder in one step; a failed or interrupted run removes its
  * staging folder and leaves the output folder as it was (see
- * `run_folder.ts` for the protocol and what a kill at any moment leaves).
+ * `_run_folder.ts` for the protocol and what a kill at any moment leaves).
  *
  * @module
  */
@@ -24,7 +24,7 @@ import {
   type RunFolderNames,
   runFolderNames,
   unlockOutput,
-} from "./run_folder.ts";
+} from "./_run_folder.ts";
 import { dirname, join } from "node:path";
 
 /** SHA-256 of `bytes` as lowercase hex. */
@@ -89,7 +89,7 @@ export interface RunOptions {
   /**
    * Use an output folder that is not a ferrovae output folder of this script
    * (default false: refused). Never deletes or overwrites a file no ferrovae
-   * run wrote; see `OutputMode` in `run_folder.ts`.
+   * run wrote; see `OutputMode` in `_run_folder.ts`.
    */
   force?: boolean;
   /**

@@ -19,7 +19,7 @@
 import { basename, dirname, join, normalize } from "node:path";
 import { type FrameExpectation, type FrameStatus, frameStatus } from "../series/shards.ts";
 import { ensureDir, fileSystemError, readFileChecked, writeFileAtomic } from "./atomic_write.ts";
-import { filesUnderSync, removeTreeAsync } from "./run_folder.ts";
+import { filesUnderSync, removeTreeAsync } from "./_run_folder.ts";
 
 /**
  * The work folder of output folder `outDir`: `.<name>.ferrovae-series` beside it.

@@ -9,7 +9,7 @@
  */
 
 import { hasRelaxedSimd } from "./gemm_kernels.ts";
-import { assembleModule, I32, SIMD, V128 } from "./wasm_emit.ts";
+import { assembleModule, I32, SIMD, V128 } from "./_wasm_emit.ts";
 
 /** Independent accumulator chains: enough to cover the FMA latency of two pipes. */
 const CHAINS = 12;

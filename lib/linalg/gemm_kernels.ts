@@ -25,7 +25,7 @@
  * @module
  */
 
-import { assembleModule, type FunctionEmitter, I32, OP, SIMD, V128 } from "./wasm_emit.ts";
+import { assembleModule, type FunctionEmitter, I32, OP, SIMD, V128 } from "./_wasm_emit.ts";
 
 /** Register tile of the micro-kernel: rows of A (splatted) x floats of B (vectors). */
 export const MR = 6;

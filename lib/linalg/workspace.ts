@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type KernelExports, kernelModuleBytes } from "./kernels.ts";
+import { type KernelExports, kernelModuleBytes } from "./_kernels.ts";
 
 /** A matrix stored in a workspace's memory: rows padded to 4, columns to `stride`. */
 export interface WasmMatrix {
@@ -88,7 +88,7 @@ export class Workspace {
     const workers: Worker[] = [];
     try {
       for (let w = 1; w < threads; w++) {
-        const worker = new Worker(new URL("./kernel_worker.ts", import.meta.url).href, {
+        const worker = new Worker(new URL("./_kernel_worker.ts", import.meta.url).href, {
           type: "module",
         });
         workers.push(worker);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { EXPLORER_SCRIPT } from "./explorer_script.ts";
+import { EXPLORER_SCRIPT } from "./_explorer_script.ts";
 import type { MethodsSection } from "./methods.ts";
 
 /** A doubt about the input or the result, as `run.json` lists it. */

@@ -120,7 +120,7 @@ export class GradientWorkers {
     };
     const workers = Array.from(
       { length: options.helpers },
-      () => new Worker(new URL("./gradient_worker.ts", import.meta.url), { type: "module" }),
+      () => new Worker(new URL("./_gradient_worker.ts", import.meta.url), { type: "module" }),
     );
     const pool = new GradientWorkers(workers);
     try {
@@ -213,7 +213,7 @@ export class GradientWorkers {
   }
 }
 
-/** Build a helper's replica (used by gradient_worker.ts). */
+/** Build a helper's replica (used by _gradient_worker.ts). */
 export function replicaFromSetup(setup: WorkerSetup): Rvae {
   return createRvae(setup.config, { params: setup.params, normalization: setup.normalization });
 }

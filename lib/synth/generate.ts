@@ -11,11 +11,11 @@ import type { Image } from "../image.ts";
 import { Random } from "../random.ts";
 import { wrapAngle } from "../math.ts";
 import { VERSION } from "../version.ts";
-import { stripeLayout, variantAngle } from "./domains.ts";
+import { stripeLayout, variantAngle } from "./_domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
 import type { SynthOptions } from "./options.ts";
 import { addBackground, type ColumnList, detect, drawColumns, probeComponents } from "./render.ts";
-import { drawScan, sampleToImage } from "./scan.ts";
+import { drawScan, sampleToImage } from "./_scan.ts";
 import { buildCrystal, firstFilmRow, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
 import { PHASE_ANTIPOLAR, PHASE_NONPOLAR, PHASE_R, superlatticeLayout } from "./superlattice.ts";
 

@@ -17,11 +17,11 @@
 import type { Image } from "../image.ts";
 import { wrapAngle } from "../math.ts";
 import { Random } from "../random.ts";
-import { type StripeLayout, variantAngle } from "./domains.ts";
+import { type StripeLayout, variantAngle } from "./_domains.ts";
 import type { SynthTruth } from "./generate.ts";
 import { ATOMIC_NUMBER, resolveSynthOptions, type SynthOptions } from "./options.ts";
 import { addBackground, detect, drawColumns, probeComponents } from "./render.ts";
-import { drawScan, sampleToImage } from "./scan.ts";
+import { drawScan, sampleToImage } from "./_scan.ts";
 import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
 
 /** The movie's options: `generateHaadf`'s physics plus the wall's sweep and the drift. */

@@ -10,7 +10,7 @@
  */
 
 import type { Random } from "../random.ts";
-import { rowShift, sampleRowY, type Scan } from "./scan.ts";
+import { rowShift, sampleRowY, type Scan } from "./_scan.ts";
 
 /** One Gaussian component of the probe as seen on a column. */
 export interface GaussianComponent {

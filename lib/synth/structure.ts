@@ -10,7 +10,7 @@
  * @module
  */
 
-import { polarizationAt, type StripeLayout } from "./domains.ts";
+import { polarizationAt, type StripeLayout } from "./_domains.ts";
 import {
   type SuperlatticeLayout,
   type SuperlatticeSite,

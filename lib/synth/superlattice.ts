@@ -15,7 +15,7 @@
  */
 
 import type { Random } from "../random.ts";
-import { polarizationAt, type StripeLayout, stripeLayout, variantAngle } from "./domains.ts";
+import { polarizationAt, type StripeLayout, stripeLayout, variantAngle } from "./_domains.ts";
 
 /** Phase code in the truth: a non-polar site (the non-polar layers, the substrate). */
 export const PHASE_NONPOLAR = 0;

@@ -11,7 +11,7 @@
  */
 
 import { type Tensor, tf } from "../../deps.ts";
-import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
+import { allocateFloats, floatView, requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 const ADAM = "FerrovaeAdamUpdate";

@@ -5,12 +5,12 @@
  */
 
 import { ADAM_KERNELS } from "./adam.ts";
-import { BATCH_MAT_MUL } from "./batch_mat_mul.ts";
+import { BATCH_MAT_MUL } from "./_batch_mat_mul.ts";
 import { SAMPLE_BILINEAR_KERNELS } from "./bilinear.ts";
-import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./conv2d_backprop.ts";
-import { GATHER_V2 } from "./gather.ts";
-import { SUM } from "./sum.ts";
-import { TANH } from "./tanh.ts";
+import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./_conv2d_backprop.ts";
+import { GATHER_V2 } from "./_gather.ts";
+import { SUM } from "./_sum.ts";
+import { TANH } from "./_tanh.ts";
 import type { KernelReplacement } from "./register.ts";
 
 /** ferrovae's own ops, implemented for every backend it supports. */

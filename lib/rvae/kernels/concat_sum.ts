@@ -12,8 +12,8 @@
  */
 
 import { tf } from "../../deps.ts";
-import { callKernel, type KernelArgs } from "./compose.ts";
-import { allocateFloats, floatView } from "./js_kernel.ts";
+import { callKernel, type KernelArgs } from "./_compose.ts";
+import { allocateFloats, floatView } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 const product = (shape: readonly number[]) => shape.reduce((p, n) => p * n, 1);

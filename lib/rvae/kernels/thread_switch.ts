@@ -6,7 +6,7 @@
  */
 
 import type { tf } from "../../deps.ts";
-import { ProductThreads } from "./product_threads.ts";
+import { ProductThreads } from "./_product_threads.ts";
 import { setGemmRunner, wasmHeap } from "./wasm_gemm.ts";
 
 let started: { backend: tf.KernelBackend; threads: ProductThreads } | null = null;

@@ -24,8 +24,8 @@ import {
   type GemmOperand,
   type GemmShape,
 } from "../../linalg/gemm.ts";
-import { callKernel, type KernelArgs } from "./compose.ts";
-import { requireInputs } from "./js_kernel.ts";
+import { callKernel, type KernelArgs } from "./_compose.ts";
+import { requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 /** Products with fewer multiply-adds stay on the stock kernel (call overhead dominates). */

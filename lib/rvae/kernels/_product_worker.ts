@@ -8,7 +8,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { GemmKernels } from "../../linalg/gemm.ts";
-import { CONTROL } from "./product_threads.ts";
+import { CONTROL } from "./_product_threads.ts";
 
 parentPort?.once("message", (data: unknown) => {
   const { memory, control: buffer, module } = data as {

@@ -8,7 +8,7 @@
 
 /// <reference lib="deno.worker" />
 
-import type { KernelExports } from "./kernels.ts";
+import type { KernelExports } from "./_kernels.ts";
 import { WORKER_PROTOCOL as P } from "./workspace.ts";
 
 self.onmessage = (event: MessageEvent) => {

@@ -10,8 +10,8 @@
  */
 
 import { tf } from "../../deps.ts";
-import { callKernel, type KernelArgs } from "./compose.ts";
-import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
+import { callKernel, type KernelArgs } from "./_compose.ts";
+import { allocateFloats, floatView, requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 /** Below this many elements the stock kernel is as fast. */

@@ -38,7 +38,7 @@ export interface OpenHdf5 extends Hdf5Images {
  *
  * @example
  * ```ts
- * import { openHdf5Frames } from "./hdf5_frames.ts";
+ * import { openHdf5Frames } from "./_hdf5_frames.ts";
  * import { bytesSource } from "./byte_source.ts";
  * import { encodeHspy, imageSignal } from "./hspy_write.ts";
  * // An HDF5 file (here a HyperSpy one; an EMD file works alike) with one 3 x 2 image.

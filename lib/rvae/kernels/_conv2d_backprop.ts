@@ -14,8 +14,8 @@
  */
 
 import { tf } from "../../deps.ts";
-import { callKernel, disposeInfos, type KernelArgs, transposeInfo } from "./compose.ts";
-import { requireInputs } from "./js_kernel.ts";
+import { callKernel, disposeInfos, type KernelArgs, transposeInfo } from "./_compose.ts";
+import { requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 type Pad = [[number, number], [number, number], [number, number], [number, number]];

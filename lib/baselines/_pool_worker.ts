@@ -10,7 +10,7 @@ import { serveRun, type Task, type TaskName } from "./pool.ts";
 import { smacofStarts } from "./mds.ts";
 import { tsneForces } from "./tsne_gradient.ts";
 import { knnBlocks } from "./knn.ts";
-import { squaredGeodesicRows } from "./graph.ts";
+import { squaredGeodesicRows } from "./_graph.ts";
 
 const TASKS: Record<TaskName, Task> = { smacofStarts, tsneForces, knnBlocks, squaredGeodesicRows };
 

@@ -8,8 +8,8 @@
  */
 
 import type { tf } from "../../deps.ts";
-import { callKernel, disposeInfos, type KernelArgs } from "./compose.ts";
-import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
+import { callKernel, disposeInfos, type KernelArgs } from "./_compose.ts";
+import { allocateFloats, floatView, requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 function scalar(backend: tf.KernelBackend, value: number): tf.TensorInfo {

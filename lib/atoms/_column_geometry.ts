@@ -8,7 +8,7 @@
 
 import { KDBush } from "../deps.ts";
 import { median } from "../math.ts";
-import { boundingArea } from "./stats.ts";
+import { boundingArea } from "./_stats.ts";
 import type { RefinedColumns } from "./refine.ts";
 import type { LatticeEstimate } from "./spacing.ts";
 

@@ -68,7 +68,7 @@ export class ProductThreads implements GemmRunner {
     // A node:worker_threads worker, because it can be unref'd: the process
     // exits without anyone closing it (a web Worker would keep it alive).
     const worker = new NodeWorker(
-      new URL("./product_worker.ts", import.meta.url),
+      new URL("./_product_worker.ts", import.meta.url),
     ) as unknown as HelperWorker;
     try {
       await new Promise<void>((resolve, reject) => {

@@ -13,8 +13,8 @@
  */
 
 import type { tf } from "../../deps.ts";
-import { callKernel, disposeInfos, type KernelArgs, transposeInfo } from "./compose.ts";
-import { allocateFloats, floatView, requireInputs } from "./js_kernel.ts";
+import { callKernel, disposeInfos, type KernelArgs, transposeInfo } from "./_compose.ts";
+import { allocateFloats, floatView, requireInputs } from "./_js_kernel.ts";
 import type { KernelReplacement } from "./register.ts";
 
 /** Products smaller than this (multiply-adds) stay on the stock kernel: no gain below it. */

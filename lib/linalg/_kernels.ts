@@ -24,7 +24,7 @@
  * @module
  */
 
-import { assembleModule, type FunctionEmitter, I32, OP, SIMD, V128 } from "./wasm_emit.ts";
+import { assembleModule, type FunctionEmitter, I32, OP, SIMD, V128 } from "./_wasm_emit.ts";
 
 function loadV(e: FunctionEmitter, pointer: number, index: number, offset = 0): FunctionEmitter {
   return e.get(pointer).get(index).op(OP.i32Add).mem(SIMD.v128Load, 4, offset, true);
