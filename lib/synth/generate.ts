@@ -15,8 +15,14 @@ import { stripeLayout, variantAngle } from "./_domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
 import type { SynthOptions } from "./options.ts";
 import { addBackground, type ColumnList, detect, drawColumns, probeComponents } from "./render.ts";
-import { drawScan, sampleToImage } from "./_scan.ts";
-import { buildCrystal, firstFilmRow, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
+import { drawScan, sampleToImage, type Scan } from "./_scan.ts";
+import {
+  buildCrystal,
+  type Crystal,
+  firstFilmRow,
+  SUBLATTICE_A,
+  SUBLATTICE_B,
+} from "./structure.ts";
 import { PHASE_ANTIPOLAR, PHASE_NONPOLAR, PHASE_R, superlatticeLayout } from "./superlattice.ts";
 
 /**
@@ -295,6 +301,95 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
   const data = detect(expected, noiseRandom, { dose: o.dose, readNoise: o.readNoise });
 
   // Truth: columns that appear inside the image.
+  const truth = truthInImage(crystal, scan);
+  const kept = truth.x.length;
+
+  const perVariant = [0, 0, 0, 0];
+  let countA = 0;
+  let polarB = 0;
+  for (let i = 0; i < kept; i++) {
+    if (truth.sublattice[i] === SUBLATTICE_A) countA++;
+    else if (truth.variant[i] >= 0) {
+      polarB++;
+      perVariant[truth.variant[i]]++;
+    }
+  }
+  // Image y at the image centre of lattice-frame v (sample frame, before the scan).
+  const imageYOfV = (v: number) =>
+    sampleToImage(scan, centre[0], centre[1] + v / Math.cos(rotation))[1];
+  let superlatticeMeta: SynthMeta["superlattice"];
+  if (superlattice && truth.layer && truth.phase) {
+    // A boundary at cell h lies a quarter cell below the A row of height h.
+    const first = firstFilmRow(crystalOptions);
+    const boundaryY = (h: number) => imageYOfV((first - h) * a + origin[1] + a / 4);
+    const layers: SuperlatticeLayerMeta[] = [];
+    for (let k = 0; k + 1 < superlattice.starts.length; k++) {
+      const yBottom = boundaryY(superlattice.starts[k]);
+      const yTop = boundaryY(superlattice.starts[k + 1]);
+      if (!truth.layer.includes(k)) continue;
+      layers.push({
+        id: k,
+        kind: superlattice.polar[k] ? "polar" : "nonpolar",
+        cells: superlattice.starts[k + 1] - superlattice.starts[k],
+        yBottom,
+        yTop,
+        intermixedBelow: superlattice.intermixCells > 0 && k > 0 && !superlattice.polar[k],
+      });
+    }
+    const phaseCounts = { nonpolar: 0, R: 0, antipolar: 0 };
+    for (let i = 0; i < kept; i++) {
+      if (truth.sublattice[i] !== SUBLATTICE_B) continue;
+      const p = truth.phase[i];
+      if (p === PHASE_R) phaseCounts.R++;
+      else if (p === PHASE_ANTIPOLAR) phaseCounts.antipolar++;
+      else if (p === PHASE_NONPOLAR) phaseCounts.nonpolar++;
+    }
+    superlatticeMeta = { layers, columnWeights: layerWeights, phaseCounts };
+  }
+  const meta: SynthMeta = {
+    generator: `ferrovae synth ${VERSION}`,
+    options: o,
+    spacingPx: a,
+    cellNm: a * o.pixelSize,
+    pixelSize: { value: o.pixelSize, unit: "nm" },
+    variantAngles: [0, 1, 2, 3].map((k) => wrapAngle(variantAngle(k) + rotation)),
+    columnWeights,
+    sigmaPx: components.map((c) => c.sigma),
+    interfaceY: Number.isFinite(interfaceV) ? imageYOfV(interfaceV) : null,
+    dislocation: core
+      ? (() => {
+        const sx = centre[0] + core[0] * Math.cos(rotation) - core[1] * Math.sin(rotation);
+        const sy = centre[1] + core[0] * Math.sin(rotation) + core[1] * Math.cos(rotation);
+        const [x, y] = sampleToImage(scan, sx, sy);
+        return { x, y };
+      })()
+      : null,
+    counts: { A: countA, B: kept - countA, polarB, perVariant },
+    units: o.dose === Infinity
+      ? "noiseless intensity, 1 = peak of an isolated film A column, plus background"
+      : `detector counts; an isolated film A column peaks at ${o.dose} counts above background`,
+    ...(superlatticeMeta ? { superlattice: superlatticeMeta } : {}),
+  };
+  return {
+    image: { data, width, height, pixelSize: { value: o.pixelSize, unit: "nm" } },
+    truth,
+    meta,
+    rowJitter: scan.jitter,
+  };
+}
+
+export { SUBLATTICE_A, SUBLATTICE_B };
+export type { SynthOptions };
+
+/**
+ * The ground truth of the columns of `crystal` that appear inside the image
+ * drawn through `scan`: image positions, sublattice, variant, and for polar B
+ * columns the displacement seen in the image (0 elsewhere); the superlattice
+ * ids when the crystal has them.
+ */
+export function truthInImage(crystal: Crystal, scan: Scan): SynthTruth {
+  const { width, height } = scan;
+  const n = crystal.x.length;
   const keep: number[] = [];
   const ix = new Float64Array(n);
   const iy = new Float64Array(n);
@@ -333,80 +428,5 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
     truth.phase = pick(crystal.phase, Uint8Array);
     truth.mix = pick(crystal.mix, Float64Array);
   }
-
-  const perVariant = [0, 0, 0, 0];
-  let countA = 0;
-  let polarB = 0;
-  for (let i = 0; i < keep.length; i++) {
-    if (truth.sublattice[i] === SUBLATTICE_A) countA++;
-    else if (truth.variant[i] >= 0) {
-      polarB++;
-      perVariant[truth.variant[i]]++;
-    }
-  }
-  // Image y at the image centre of lattice-frame v (sample frame, before the scan).
-  const imageYOfV = (v: number) =>
-    sampleToImage(scan, centre[0], centre[1] + v / Math.cos(rotation))[1];
-  let superlatticeMeta: SynthMeta["superlattice"];
-  if (superlattice && truth.layer && truth.phase) {
-    // A boundary at cell h lies a quarter cell below the A row of height h.
-    const first = firstFilmRow(crystalOptions);
-    const boundaryY = (h: number) => imageYOfV((first - h) * a + origin[1] + a / 4);
-    const layers: SuperlatticeLayerMeta[] = [];
-    for (let k = 0; k + 1 < superlattice.starts.length; k++) {
-      const yBottom = boundaryY(superlattice.starts[k]);
-      const yTop = boundaryY(superlattice.starts[k + 1]);
-      if (!truth.layer.includes(k)) continue;
-      layers.push({
-        id: k,
-        kind: superlattice.polar[k] ? "polar" : "nonpolar",
-        cells: superlattice.starts[k + 1] - superlattice.starts[k],
-        yBottom,
-        yTop,
-        intermixedBelow: superlattice.intermixCells > 0 && k > 0 && !superlattice.polar[k],
-      });
-    }
-    const phaseCounts = { nonpolar: 0, R: 0, antipolar: 0 };
-    for (let i = 0; i < keep.length; i++) {
-      if (truth.sublattice[i] !== SUBLATTICE_B) continue;
-      const p = truth.phase[i];
-      if (p === PHASE_R) phaseCounts.R++;
-      else if (p === PHASE_ANTIPOLAR) phaseCounts.antipolar++;
-      else if (p === PHASE_NONPOLAR) phaseCounts.nonpolar++;
-    }
-    superlatticeMeta = { layers, columnWeights: layerWeights, phaseCounts };
-  }
-  const meta: SynthMeta = {
-    generator: `ferrovae synth ${VERSION}`,
-    options: o,
-    spacingPx: a,
-    cellNm: a * o.pixelSize,
-    pixelSize: { value: o.pixelSize, unit: "nm" },
-    variantAngles: [0, 1, 2, 3].map((k) => wrapAngle(variantAngle(k) + rotation)),
-    columnWeights,
-    sigmaPx: components.map((c) => c.sigma),
-    interfaceY: Number.isFinite(interfaceV) ? imageYOfV(interfaceV) : null,
-    dislocation: core
-      ? (() => {
-        const sx = centre[0] + core[0] * Math.cos(rotation) - core[1] * Math.sin(rotation);
-        const sy = centre[1] + core[0] * Math.sin(rotation) + core[1] * Math.cos(rotation);
-        const [x, y] = sampleToImage(scan, sx, sy);
-        return { x, y };
-      })()
-      : null,
-    counts: { A: countA, B: keep.length - countA, polarB, perVariant },
-    units: o.dose === Infinity
-      ? "noiseless intensity, 1 = peak of an isolated film A column, plus background"
-      : `detector counts; an isolated film A column peaks at ${o.dose} counts above background`,
-    ...(superlatticeMeta ? { superlattice: superlatticeMeta } : {}),
-  };
-  return {
-    image: { data, width, height, pixelSize: { value: o.pixelSize, unit: "nm" } },
-    truth,
-    meta,
-    rowJitter: scan.jitter,
-  };
+  return truth;
 }
-
-export { SUBLATTICE_A, SUBLATTICE_B };
-export type { SynthOptions };

@@ -18,10 +18,10 @@ import type { Image } from "../image.ts";
 import { wrapAngle } from "../math.ts";
 import { Random } from "../random.ts";
 import { type StripeLayout, variantAngle } from "./_domains.ts";
-import type { SynthTruth } from "./generate.ts";
+import { type SynthTruth, truthInImage } from "./generate.ts";
 import { ATOMIC_NUMBER, resolveSynthOptions, type SynthOptions } from "./options.ts";
 import { addBackground, detect, drawColumns, probeComponents } from "./render.ts";
-import { drawScan, sampleToImage } from "./_scan.ts";
+import { drawScan } from "./_scan.ts";
 import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
 
 /** The movie's options: `generateHaadf`'s physics plus the wall's sweep and the drift. */
@@ -233,42 +233,11 @@ export function wallMovieFrame(options: WallMovieOptions, t: number): WallMovieF
   });
   const data = detect(expected, noiseRandom, { dose: o.dose, readNoise: o.readNoise });
 
-  const keep: number[] = [];
-  const ix = new Float64Array(n);
-  const iy = new Float64Array(n);
-  const ddx = new Float64Array(n);
-  const ddy = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const [x, y] = sampleToImage(scan, crystal.x[k], crystal.y[k]);
-    if (x < -0.5 || x >= width - 0.5 || y < -0.5 || y >= height - 0.5) continue;
-    ix[k] = x;
-    iy[k] = y;
-    if (crystal.sublattice[k] === SUBLATTICE_B) {
-      const [x0, y0] = sampleToImage(scan, crystal.x0[k], crystal.y0[k]);
-      ddx[k] = x - x0;
-      ddy[k] = y - y0;
-    }
-    keep.push(k);
-  }
-  const pick = <T extends Float64Array | Uint8Array | Int8Array>(
-    src: T,
-    make: new (n: number) => T,
-  ) => {
-    const out = new make(keep.length);
-    for (let i = 0; i < keep.length; i++) out[i] = src[keep[i]];
-    return out;
-  };
-  const truth: SynthTruth = {
-    x: pick(ix, Float64Array),
-    y: pick(iy, Float64Array),
-    sublattice: pick(crystal.sublattice, Uint8Array),
-    dx: pick(ddx, Float64Array),
-    dy: pick(ddy, Float64Array),
-    variant: pick(crystal.variant, Int8Array),
-  };
+  // Every B site of the movie is polar (no substrate), so its displacement is in the truth.
+  const truth = truthInImage(crystal, scan);
   const counts = [0, 0, 0, 0];
   let polar = 0;
-  for (let i = 0; i < keep.length; i++) {
+  for (let i = 0; i < truth.x.length; i++) {
     if (truth.sublattice[i] !== SUBLATTICE_B || truth.variant[i] < 0) continue;
     counts[truth.variant[i]]++;
     polar++;
