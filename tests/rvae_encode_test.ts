@@ -20,30 +20,12 @@ import { trainRvae } from "../lib/rvae/train.ts";
 import { loadRvaeFile, modelFiles, saveRvae } from "../lib/io/rvae_files.ts";
 import { formatCsv } from "../lib/io/csv.ts";
 import { UserError } from "../lib/errors.ts";
-import { Random } from "../lib/random.ts";
+import { blobWindows } from "./blob_windows.ts";
 import { assert, assertEquals } from "./assert.ts";
 
 await initBackend({ backend: "cpu" });
 
 const SIZE = 10;
-
-/** Windows with a blob off-centre in one of four directions, plus noise, in about [0, 1]. */
-function blobs(count: number, seed: number): Float32Array {
-  const random = new Random(seed);
-  const data = new Float32Array(count * SIZE * SIZE);
-  const c = (SIZE - 1) / 2;
-  for (let n = 0; n < count; n++) {
-    const bx = c + 2.5 * Math.cos(((n % 4) * Math.PI) / 2);
-    const by = c + 2.5 * Math.sin(((n % 4) * Math.PI) / 2);
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        data[n * SIZE * SIZE + y * SIZE + x] = Math.exp(-((x - bx) ** 2 + (y - by) ** 2) / 3) +
-          0.05 * random.normal();
-      }
-    }
-  }
-  return data;
-}
 
 const config = makeConfig(SIZE, { hiddenUnits: 16, latentDim: 1 });
 const training = makeTrainOptions({ epochs: 3, batchSize: 8, seed: 2 });
@@ -69,7 +51,7 @@ function throwsUserError(f: () => unknown, pattern: RegExp): void {
 }
 
 Deno.test("the training stack encoded with its own saved model gives the run's latents exactly", async () => {
-  const stack = blobs(40, 1);
+  const stack = blobWindows(40, 1);
   const model = createRvae(config, {
     seed: training.seed,
     normalization: stackNormalization(stack, SIZE * SIZE),
@@ -118,12 +100,12 @@ Deno.test("the training stack encoded with its own saved model gives the run's l
 });
 
 Deno.test("a model refuses windows it cannot apply to, in one line, and warns on unlike ones", () => {
-  const stack = blobs(20, 3);
+  const stack = blobWindows(20, 3);
   const model = createRvae(config, {
     seed: 1,
     normalization: stackNormalization(stack, SIZE * SIZE),
   });
-  const other = blobs(20, 4);
+  const other = blobWindows(20, 4);
   assertEquals(checkModelApplies(model, { data: other, window: SIZE }), []);
   throwsUserError(
     () =>
@@ -150,8 +132,8 @@ Deno.test("a model refuses windows it cannot apply to, in one line, and warns on
 });
 
 Deno.test("several stacks train one model; each window keeps its source", async () => {
-  const a = blobs(24, 5);
-  const b = blobs(16, 6);
+  const a = blobWindows(24, 5);
+  const b = blobWindows(16, 6);
   const all = combineStacks([{ data: a, window: SIZE, name: "a.npy" }, {
     data: b,
     window: SIZE,

@@ -9,32 +9,14 @@ import { decodeCheckpoint } from "../lib/rvae/serialize.ts";
 import type { TrainCheckpoint } from "../lib/rvae/train.ts";
 import { parseCsv } from "../lib/io/csv.ts";
 import { checkpointFile, trainStage } from "../lib/pipeline/mod.ts";
-import { Random } from "../lib/random.ts";
+import { blobWindows } from "./blob_windows.ts";
 import { assert, assertEquals } from "./assert.ts";
 
 await initBackend({ backend: "cpu" });
 
 const SIZE = 10;
 
-/** Windows with a blob off-centre in one of four directions, plus noise. */
-function blobs(count: number, seed: number): Float32Array {
-  const random = new Random(seed);
-  const data = new Float32Array(count * SIZE * SIZE);
-  const c = (SIZE - 1) / 2;
-  for (let n = 0; n < count; n++) {
-    const bx = c + 2.5 * Math.cos(((n % 4) * Math.PI) / 2);
-    const by = c + 2.5 * Math.sin(((n % 4) * Math.PI) / 2);
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        data[n * SIZE * SIZE + y * SIZE + x] = Math.exp(-((x - bx) ** 2 + (y - by) ** 2) / 3) +
-          0.05 * random.normal();
-      }
-    }
-  }
-  return data;
-}
-
-const data = blobs(48, 1);
+const data = blobWindows(48, 1);
 const config = makeConfig(SIZE, { hiddenUnits: 16, latentDim: 1 });
 const input = { stack: { data, size: SIZE }, positions: null };
 
