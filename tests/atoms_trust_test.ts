@@ -18,10 +18,14 @@ import { domainsCsv, latticeCsv, polarizationCsv } from "../lib/atoms/tables.ts"
 import { assessPolarization } from "../lib/atoms/trust.ts";
 import { UserError } from "../lib/errors.ts";
 import { Random } from "../lib/random.ts";
-import { angleDelta } from "../lib/math.ts";
 import { generateHaadf } from "../lib/synth/generate.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
-import { calibrationZ } from "./trust_calibration.ts";
+import {
+  calibrationZ,
+  mistiltedFilm,
+  mistiltedNonPolar,
+  variantAngleErrors,
+} from "./trust_calibration.ts";
 
 for (const dose of [300, 1000, 3000]) {
   Deno.test(`trust: standard errors are calibrated at ${dose} counts`, () => {
@@ -36,15 +40,7 @@ for (const dose of [300, 1000, 3000]) {
 
 Deno.test("trust: tilt correction brings a non-polar image with mistilt below 2 standard errors", () => {
   for (const seed of [3, 4]) {
-    const { image } = generateHaadf({
-      seed,
-      width: 384,
-      height: 384,
-      displacement: 0,
-      substrate: 0,
-      mistilt: 1,
-      mistiltAngle: 30,
-    });
+    const { image } = mistiltedNonPolar(seed);
     const atoms = findAtoms(image);
     const raw = assessPolarization(image, atoms);
     const fixed = assessPolarization(image, atoms, { tiltCorrection: true });
@@ -64,18 +60,10 @@ Deno.test("trust: tilt correction brings a non-polar image with mistilt below 2 
 });
 
 Deno.test("trust: reference auto finds the substrate and gives a mistilted film's variants back within 10°", () => {
-  const { image, meta } = generateHaadf({
-    seed: 5,
-    width: 512,
-    height: 512,
-    mistilt: 1,
-    mistiltAngle: 30,
-  });
+  const { image, meta } = mistiltedFilm(5);
   const atoms = findAtoms(image);
   const errorsOf = (r: ReturnType<typeof assessPolarization>) =>
-    r.domains.classAngles.map((a) =>
-      Math.min(...meta.variantAngles.map((t) => Math.abs(angleDelta(a, t)) * 180 / Math.PI))
-    );
+    variantAngleErrors(r.domains.classAngles, meta.variantAngles);
   const raw = assessPolarization(image, atoms);
   const auto = assessPolarization(image, atoms, { reference: "auto" });
   console.log(

@@ -10,7 +10,9 @@ import { findAtoms } from "../lib/atoms/find_atoms.ts";
 import { assessPolarization } from "../lib/atoms/trust.ts";
 import { KDBush } from "../lib/deps.ts";
 import type { Image } from "../lib/image.ts";
+import { angleDelta } from "../lib/math.ts";
 import { estimateCell, matchPoints, sublatticeCode, type TruthSites } from "../lib/score.ts";
+import { generateHaadf, type SynthResult } from "../lib/synth/generate.ts";
 
 /** Z-score standard deviations and counts. */
 export interface CalibrationZ {
@@ -113,4 +115,32 @@ export function calibrationZ(
     count: { positions: pooled("pos", 0, false).length, vectors: pooled("vec", 0, false).length },
     medianErr: { x: med(e.xErr), p: med(v.pErr) },
   };
+}
+
+/** A non-polar 384² crystal seen with 1 px of mistilt at 30° (the mistilt cases of test and bench). */
+export function mistiltedNonPolar(seed: number): SynthResult {
+  return generateHaadf({
+    seed,
+    width: 384,
+    height: 384,
+    displacement: 0,
+    substrate: 0,
+    mistilt: 1,
+    mistiltAngle: 30,
+  });
+}
+
+/** A 512² four-variant film on its substrate, seen with 1 px of mistilt at 30°. */
+export function mistiltedFilm(seed: number): SynthResult {
+  return generateHaadf({ seed, width: 512, height: 512, mistilt: 1, mistiltAngle: 30 });
+}
+
+/** For each found direction class, degrees to the nearest true variant angle. */
+export function variantAngleErrors(
+  classAngles: readonly number[],
+  variantAngles: readonly number[],
+): number[] {
+  return classAngles.map((a) =>
+    Math.min(...variantAngles.map((t) => Math.abs(angleDelta(a, t)) * 180 / Math.PI))
+  );
 }

@@ -15,10 +15,14 @@ import { otsuThreshold } from "../../lib/atoms/sublattice.ts";
 import { assessPolarization } from "../../lib/atoms/trust.ts";
 import { parseCsv } from "../../lib/io/csv.ts";
 import { readImage } from "../../lib/io/read_image.ts";
-import { angleDelta } from "../../lib/math.ts";
 import { truthFromCsv } from "../../lib/score.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
-import { calibrationZ } from "../../tests/trust_calibration.ts";
+import {
+  calibrationZ,
+  mistiltedFilm,
+  mistiltedNonPolar,
+  variantAngleErrors,
+} from "../../tests/trust_calibration.ts";
 
 const SHARED = new URL("../../../shared/data/", import.meta.url).pathname;
 const f = (v: number) => v.toFixed(2);
@@ -59,15 +63,7 @@ export async function run(): Promise<void> {
 
   console.log("\nmistilt (synth mistilt 1 px at 30°):");
   for (const seed of [3, 4]) {
-    const { image } = generateHaadf({
-      seed,
-      width: 384,
-      height: 384,
-      displacement: 0,
-      substrate: 0,
-      mistilt: 1,
-      mistiltAngle: 30,
-    });
+    const { image } = mistiltedNonPolar(seed);
     const atoms = findAtoms(image);
     const ratio = (tilt: boolean) => {
       const r = assessPolarization(image, atoms, { tiltCorrection: tilt });
@@ -80,20 +76,12 @@ export async function run(): Promise<void> {
     );
   }
   for (const seed of [5, 6]) {
-    const { image, meta } = generateHaadf({
-      seed,
-      width: 512,
-      height: 512,
-      mistilt: 1,
-      mistiltAngle: 30,
-    });
+    const { image, meta } = mistiltedFilm(seed);
     const atoms = findAtoms(image);
     const errors = (reference: string) => {
       const r = assessPolarization(image, atoms, { reference });
-      return r.domains.classAngles.map((a) =>
-        Math.min(...meta.variantAngles.map((t) => Math.abs(angleDelta(a, t)) * 180 / Math.PI))
-          .toFixed(1)
-      ).join("/") + "°";
+      return variantAngleErrors(r.domains.classAngles, meta.variantAngles)
+        .map((e) => e.toFixed(1)).join("/") + "°";
     };
     console.log(
       `  four-variant film, seed ${seed}: variant errors ${errors("none")} -> auto ${
