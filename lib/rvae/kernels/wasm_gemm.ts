@@ -224,6 +224,47 @@ function padded(
   return { pointer: base, free: raw, height, width };
 }
 
+/** The input of a convolution with its padding made explicit (see {@linkcode padded}). */
+function paddedInput(
+  backend: WasmBackend,
+  x: tf.TensorInfo,
+  info: ConvInfo,
+): ReturnType<typeof padded> {
+  const { top, bottom, left, right } = info.padInfo;
+  return padded(
+    backend,
+    backend.getMemoryOffset(x.dataId),
+    [info.batchSize, info.inHeight, info.inWidth, info.inChannels],
+    [top, Math.max(bottom, 0), left, Math.max(right, 0)],
+  );
+}
+
+/** Byte offset in the padded input `xp` of each output pixel's window corner (b, y, x order). */
+function pixelOffsets(table: Int32Array, xp: { height: number; width: number }, info: ConvInfo) {
+  const { batchSize, outHeight, outWidth, inChannels: cin, strideHeight: sh, strideWidth: sw } =
+    info;
+  let p = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let xo = 0; xo < outWidth; xo++) {
+        table[p++] = 4 * cin * ((b * xp.height + y * sh) * xp.width + xo * sw);
+      }
+    }
+  }
+}
+
+/** Byte offset from a window corner of each filter tap and input channel (i, j, c order). */
+function tapOffsets(table: Int32Array, xp: { width: number }, info: ConvInfo) {
+  const { filterHeight: fh, filterWidth: fw, inChannels: cin } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  let q = 0;
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      for (let c = 0; c < cin; c++) table[q++] = 4 * ((i * dh * xp.width + j * dw) * cin + c);
+    }
+  }
+}
+
 function conv2d(stock: tf.KernelConfig | undefined, args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as unknown as WasmBackend;
   const { x, filter } = requireInputs(args.inputs, ["x", "filter"]);
@@ -234,34 +275,15 @@ function conv2d(stock: tf.KernelConfig | undefined, args: KernelArgs): tf.Tensor
     if (!stock) throw new Error("Conv2D: the stock wasm kernel is missing");
     return callKernel("Conv2D", "wasm", args, stock);
   }
-  const { batchSize, inHeight, inWidth, inChannels: cin, outChannels: cout } = info;
+  const { batchSize, inChannels: cin, outChannels: cout } = info;
   const { outHeight, outWidth, filterHeight: fh, filterWidth: fw } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { top, bottom, left, right } = info.padInfo;
   const out = backend.makeOutput([batchSize, outHeight, outWidth, cout], "float32");
-  const xp = padded(backend, backend.getMemoryOffset(x.dataId), [
-    batchSize,
-    inHeight,
-    inWidth,
-    cin,
-  ], [top, Math.max(bottom, 0), left, Math.max(right, 0)]);
+  const xp = paddedInput(backend, x, info);
   try {
     const m = batchSize * outHeight * outWidth, k = fh * fw * cin;
     withTables(backend, [m, k, cout, k], ([aRows, aK, bCols, bK]) => {
-      let p = 0;
-      for (let b = 0; b < batchSize; b++) {
-        for (let y = 0; y < outHeight; y++) {
-          for (let xo = 0; xo < outWidth; xo++) {
-            aRows[p++] = 4 * cin * ((b * xp.height + y * sh) * xp.width + xo * sw);
-          }
-        }
-      }
-      let q = 0;
-      for (let i = 0; i < fh; i++) {
-        for (let j = 0; j < fw; j++) {
-          for (let c = 0; c < cin; c++) aK[q++] = 4 * ((i * dh * xp.width + j * dw) * cin + c);
-        }
-      }
+      pixelOffsets(aRows, xp, info);
+      tapOffsets(aK, xp, info);
       for (let o = 0; o < cout; o++) bCols[o] = 4 * o;
       for (let q2 = 0; q2 < k; q2++) bK[q2] = 4 * q2 * cout;
     }, ([aRows, aK, bCols, bK]) => {
@@ -359,36 +381,16 @@ function backpropFilter(stock: tf.KernelConfig | undefined, args: KernelArgs): t
     if (!stock) throw new Error("Conv2DBackpropFilter needs dataFormat NHWC and float32");
     return callKernel("Conv2DBackpropFilter", "wasm", args, stock);
   }
-  const { batchSize, inHeight, inWidth, inChannels: cin, outChannels: cout } = info;
+  const { batchSize, inChannels: cin, outChannels: cout } = info;
   const { outHeight, outWidth, filterHeight: fh, filterWidth: fw } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { top, bottom, left, right } = info.padInfo;
   const dW = backend.makeOutput([fh, fw, cin, cout], "float32");
-  const xp = padded(backend, backend.getMemoryOffset(x.dataId), [
-    batchSize,
-    inHeight,
-    inWidth,
-    cin,
-  ], [top, Math.max(bottom, 0), left, Math.max(right, 0)]);
+  const xp = paddedInput(backend, x, info);
   try {
     const m = fh * fw * cin, k = batchSize * outHeight * outWidth;
     withTables(backend, [m, k, cout, k], ([aRows, aK, bCols, bK]) => {
-      let r = 0;
-      for (let i = 0; i < fh; i++) {
-        for (let j = 0; j < fw; j++) {
-          for (let c = 0; c < cin; c++) aRows[r++] = 4 * ((i * dh * xp.width + j * dw) * cin + c);
-        }
-      }
-      let p = 0;
-      for (let b = 0; b < batchSize; b++) {
-        for (let y = 0; y < outHeight; y++) {
-          for (let xo = 0; xo < outWidth; xo++) {
-            aK[p] = 4 * cin * ((b * xp.height + y * sh) * xp.width + xo * sw);
-            bK[p] = 4 * p * cout;
-            p++;
-          }
-        }
-      }
+      tapOffsets(aRows, xp, info);
+      pixelOffsets(aK, xp, info);
+      for (let p = 0; p < k; p++) bK[p] = 4 * p * cout;
       for (let o = 0; o < cout; o++) bCols[o] = 4 * o;
     }, ([aRows, aK, bCols, bK]) => {
       gemmRunner(args.backend).run(
