@@ -14,7 +14,13 @@ import { VERSION } from "../version.ts";
 import { stripeLayout, variantAngle } from "./_domains.ts";
 import { ATOMIC_NUMBER, type ResolvedSynthOptions, resolveSynthOptions } from "./options.ts";
 import type { SynthOptions } from "./options.ts";
-import { addBackground, type ColumnList, detect, drawColumns, probeComponents } from "./render.ts";
+import {
+  addBackground,
+  type ColumnList,
+  detect,
+  drawColumns,
+  optionsProbeComponents,
+} from "./render.ts";
 import { drawScan, sampleToImage, type Scan } from "./_scan.ts";
 import {
   buildCrystal,
@@ -174,12 +180,7 @@ export function generateHaadf(options: SynthOptions = {}): SynthResult {
 
   const a = o.spacing;
   const rotation = (o.rotation * Math.PI) / 180;
-  const nmToPx = 1 / o.pixelSize;
-  const components = probeComponents(o.columnSigma * nmToPx, {
-    sigma: o.probeSigma * nmToPx,
-    tail: o.probeTail,
-    tailSigma: o.probeTailSigma * nmToPx,
-  });
+  const components = optionsProbeComponents(o);
   const widest = Math.max(...components.map((c) => c.sigma));
   const centre: [number, number] = [(width - 1) / 2, (height - 1) / 2];
   const margin = 4.5 * widest + a;

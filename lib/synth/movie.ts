@@ -20,7 +20,7 @@ import { Random } from "../random.ts";
 import { type StripeLayout, variantAngle } from "./_domains.ts";
 import { type SynthTruth, truthInImage } from "./generate.ts";
 import { ATOMIC_NUMBER, resolveSynthOptions, type SynthOptions } from "./options.ts";
-import { addBackground, detect, drawColumns, probeComponents } from "./render.ts";
+import { addBackground, detect, drawColumns, optionsProbeComponents } from "./render.ts";
 import { drawScan } from "./_scan.ts";
 import { buildCrystal, SUBLATTICE_A, SUBLATTICE_B } from "./structure.ts";
 
@@ -157,12 +157,7 @@ export function wallMovieFrame(options: WallMovieOptions, t: number): WallMovieF
 
   const a = o.spacing;
   const rotation = (o.rotation * Math.PI) / 180;
-  const nmToPx = 1 / o.pixelSize;
-  const components = probeComponents(o.columnSigma * nmToPx, {
-    sigma: o.probeSigma * nmToPx,
-    tail: o.probeTail,
-    tailSigma: o.probeTailSigma * nmToPx,
-  });
+  const components = optionsProbeComponents(o);
   const widest = Math.max(...components.map((c) => c.sigma));
   const margin = 4.5 * widest + a + 6 * driftStep * Math.sqrt(frames);
   const halfExtent: [number, number] = [

@@ -39,6 +39,25 @@ export interface ColumnList {
 const CUTOFF = 1e-4;
 
 /**
+ * The probe components of the generator's options (lengths in nm, turned
+ * into px by the pixel size): what every column is drawn with.
+ */
+export function optionsProbeComponents(o: {
+  pixelSize: number;
+  columnSigma: number;
+  probeSigma: number;
+  probeTail: number;
+  probeTailSigma: number;
+}): GaussianComponent[] {
+  const nmToPx = 1 / o.pixelSize;
+  return probeComponents(o.columnSigma * nmToPx, {
+    sigma: o.probeSigma * nmToPx,
+    tail: o.probeTail,
+    tailSigma: o.probeTailSigma * nmToPx,
+  });
+}
+
+/**
  * Probe components for column width `columnSigma` and a probe with a core of
  * `probe.sigma` holding `1 - tail` of the intensity and a tail of
  * `tailSigma` holding `tail` (all px), scaled so that an isolated column of

@@ -9,7 +9,7 @@
 import { median } from "../../lib/math.ts";
 import { generateHaadf } from "../../lib/synth/generate.ts";
 import type { SynthOptions } from "../../lib/synth/options.ts";
-import { probeComponents } from "../../lib/synth/render.ts";
+import { optionsProbeComponents } from "../../lib/synth/render.ts";
 
 /** Bound of the x position, px per axis, and the RMSE it implies. */
 export interface PositionBound {
@@ -32,11 +32,7 @@ export function positionBound(options: SynthOptions, dose: number): PositionBoun
   const { image, truth, meta } = generateHaadf(base);
   const o = meta.options;
   const read2 = (options.readNoise ?? o.readNoise) ** 2;
-  const components = probeComponents(o.columnSigma / o.pixelSize, {
-    sigma: o.probeSigma / o.pixelSize,
-    tail: o.probeTail,
-    tailSigma: o.probeTailSigma / o.pixelSize,
-  });
+  const components = optionsProbeComponents(o);
   const w = meta.columnWeights;
   const weightOf = (i: number) => {
     const isA = truth.sublattice[i] === 0;
